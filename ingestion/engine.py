@@ -1,0 +1,751 @@
+"""The ingestion run: landing files → manifest, raw tables and quarantine (one writer, idempotent).
+
+Per file: classify the path (§1), hash it (duplicates), detect and decode (§2.2–2.3), locate the header or
+walk the JSON records, parse every column, apply the row rules, pseudonymise, and write the rows, the
+quarantine records and the manifest row in ONE transaction, so a crash never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingestion import portrait
+from ingestion.contracts import DatasetDecl, TableDecl, load_contract
+from ingestion.extract import Extracted, extract_json, extract_tabular
+from ingestion.landing import PathInfo, classify, iter_deliveries, read_sidecar, sha256_file
+from ingestion.readers import Document, FileRejected, read_document
+from ingestion.rows import FileContext, RowResult, process_batch
+from ingestion.timeutil import shanghai_date, utcnow
+from ingestion.warehouse import (
+    QUARANTINE_COLUMNS,
+    AccountRegistry,
+    connect,
+    delete_file_rows,
+    ensure_manifest_order_column,
+    ensure_schema,
+    insert_manifest,
+    write_rows,
+)
+
+ACCOUNTS = "ops/accounts"
+
+
+@dataclass
+class IngestOptions:
+    landing: Path
+    warehouse: Path
+    pii_key: bytes
+    key_version: str
+    is_sample: bool = False
+    datasets: Collection[str] | None = None
+    now: datetime | None = None
+
+
+@dataclass
+class DatasetResult:
+    dataset: str
+    files_seen: int = 0
+    files_new: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    raw_tables: list[str] = field(default_factory=list)
+    rejections: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestResult:
+    datasets: dict[str, DatasetResult]
+    run_id: str = ""
+
+    def totals(self) -> DatasetResult:
+        t = DatasetResult("total")
+        for d in self.datasets.values():
+            t.files_seen += d.files_seen
+            t.files_new += d.files_new
+            t.rows_read += d.rows_read
+            t.rows_loaded += d.rows_loaded
+            t.rows_quarantined += d.rows_quarantined
+            t.rows_skipped += d.rows_skipped
+            for k, v in d.by_status.items():
+                t.by_status[k] = t.by_status.get(k, 0) + v
+        return t
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"{'dataset':32} {'seen':>5} {'new':>5} {'read':>9} {'loaded':>9} {'quar.':>7} {'skip':>5}  status"]
+        for d in sorted(self.datasets.values(), key=lambda x: x.dataset):
+            st = ", ".join(f"{k} {v}" for k, v in sorted(d.by_status.items()))
+            lines.append(
+                f"{d.dataset:32} {d.files_seen:5d} {d.files_new:5d} {d.rows_read:9d} {d.rows_loaded:9d} "
+                f"{d.rows_quarantined:7d} {d.rows_skipped:5d}  {st}"
+            )
+        t = self.totals()
+        lines.append(
+            f"{'TOTAL':32} {t.files_seen:5d} {t.files_new:5d} {t.rows_read:9d} {t.rows_loaded:9d} "
+            f"{t.rows_quarantined:7d} {t.rows_skipped:5d}  "
+            + ", ".join(f"{k} {v}" for k, v in sorted(t.by_status.items()))
+        )
+        return lines
+
+
+# --------------------------------------------------------------------------- reading one file
+
+
+@dataclass
+class FileOutcome:
+    """Everything learnt about one file, before anything is written."""
+
+    info: PathInfo
+    sha: str
+    size: int
+    status: str = "loaded"
+    reason: str | None = None
+    message: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    doc: Document | None = None
+    results: list[RowResult] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+    export_at: datetime | None = None
+    export_source: str = "delivered"
+    period: tuple[Any, Any] = (None, None)
+    platform: str | None = None
+
+
+def _extension(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def read_file(
+    data: bytes,
+    info: PathInfo,
+    *,
+    sha: str,
+    full_path: Path | None,
+    delivered_at: datetime,
+    loaded_at: datetime,
+    pii_key: bytes,
+    registry: AccountRegistry | None,
+) -> FileOutcome:
+    """Interpret one delivery completely (no writes). Rejections come back as status 'rejected'."""
+    out = FileOutcome(info, sha, len(data))
+    ds = info.dataset
+    if info.problem or ds is None:
+        out.status, out.reason, out.message = "rejected", info.problem or "unknown_dataset", info.message
+        return out
+    if registry is not None and ds.has_account_folder and not registry.is_registered(info.group, info.account):
+        out.status, out.reason = "rejected", "unknown_account"
+        out.message = (f"account '{info.account}' is not registered for {info.group} in ops/accounts; "
+                       f"register it and the file loads on the next run")
+        return out
+    out.platform = registry.platform_of(info.group, info.account) if registry else info.group
+    if info.group in ("ops", "listening"):
+        out.platform = None
+    try:
+        doc = read_document(data)
+        out.doc = doc
+        out.meta.update({"file_type": doc.file_type, "encoding": doc.encoding})
+        sidecar = read_sidecar(full_path) if full_path is not None else None
+        if doc.file_type in ("json", "jsonl"):
+            ex = extract_json(doc, ds, info.group or "", info.account)
+        else:
+            tabs = ds.table_for("tabular")
+            if not tabs:
+                raise FileRejected(
+                    "unsupported_file_type",
+                    f"{ds.id} takes JSON/JSONL files; this is a {doc.file_type} file",
+                    {},
+                )
+            ex = extract_tabular(doc, tabs[0])
+        out.meta.update(ex.meta)
+        if ex.export_hint is not None:
+            out.export_at, out.export_source = ex.export_hint, "in_file"
+        elif sidecar is not None and sidecar.exported_at is not None:
+            out.export_at, out.export_source = sidecar.exported_at, "sidecar"
+        else:
+            out.export_at, out.export_source = delivered_at, "delivered"
+        if sidecar is not None and sidecar.error:
+            out.meta.setdefault("warnings", []).append(sidecar.error)
+        needs = any(t.needs_export_time for t in ds.tables)
+        if needs and out.export_source == "delivered":
+            raise FileRejected(
+                "missing_export_time",
+                f"{ds.id} needs the export time from the file or a sidecar <file>.meta.json "
+                f"(its snapshot date); none was found",
+                {},
+            )
+        fc = FileContext(
+            group=info.group,
+            account=info.account,
+            platform=out.platform,
+            sha=sha,
+            path=info.rel,
+            dataset=ds.id,
+            export_at=out.export_at,
+            export_in_file=out.export_source != "delivered",
+            loaded_at=loaded_at,
+            pii_key=pii_key,
+            registry=registry,
+        )
+        out.results = _process(ex, fc)
+        starts = [r.period[0] for r in out.results if r.period[0] is not None]
+        ends = [r.period[1] for r in out.results if r.period[1] is not None]
+        if starts:
+            out.period = (min(starts), max(ends))
+        elif sidecar is not None:
+            out.period = (sidecar.period_start, sidecar.period_end)
+    except FileRejected as exc:
+        out.status, out.reason, out.message, out.detail = "rejected", exc.reason, exc.message, exc.detail
+        out.results = []
+    return out
+
+
+def _process(ex: Extracted, fc: FileContext) -> list[RowResult]:
+    results: list[RowResult] = []
+    for b in ex.batches:
+        t = b.table
+        if t.format == "portrait_json":
+            portrait.expand_douyin(b)
+        elif t.format == "portrait_sheets":
+            portrait.finish_wechat_sheet(b)
+        if t.format.startswith("portrait"):
+            b.constants["snapshot_date"] = shanghai_date(fc.export_at)
+        res = process_batch(b, fc)
+        if t.format == "portrait_sheets" and "share_reported" in res.rows.column_names:
+            share = pc.coalesce(res.rows["share"], res.rows["share_reported"])
+            res.rows = res.rows.set_column(res.rows.column_names.index("share"), "share", share)
+        results.append(res)
+    # merge batches of the same table (metric sheets, portrait sheets)
+    merged: dict[str, RowResult] = {}
+    for r in results:
+        m = merged.get(r.table.name)
+        if m is None:
+            merged[r.table.name] = r
+            continue
+        m.rows = pa.concat_tables([m.rows, r.rows])
+        m.quarantine += r.quarantine
+        m.rows_read += r.rows_read
+        m.rows_skipped += r.rows_skipped
+        lo = [x for x in (m.period[0], r.period[0]) if x is not None]
+        hi = [x for x in (m.period[1], r.period[1]) if x is not None]
+        m.period = (min(lo) if lo else None, max(hi) if hi else None)
+        for k, v in r.problems_by_reason.items():
+            m.problems_by_reason[k] = m.problems_by_reason.get(k, 0) + v
+    return list(merged.values())
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _order_key(export_at: datetime | None, delivered_at: datetime, path: str) -> str:
+    e = (export_at or delivered_at).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    d = delivered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return f"{e}|{d}|{path}"
+
+
+def _known(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, str | None, datetime]]:
+    rows = con.execute("SELECT path, sha256, status, reason, delivered_at FROM ops.file_manifest").fetchall()
+    return {(p, s): (st, r, d.replace(tzinfo=UTC)) for p, s, st, r, d in rows}
+
+
+def ingest(opts: IngestOptions) -> IngestResult:
+    con = connect(opts.warehouse)
+    try:
+        return ingest_with(con, opts)
+    finally:
+        con.close()
+
+
+def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestResult:
+    ensure_schema(con)
+    ensure_manifest_order_column(con)
+    contract = load_contract()
+    wanted = set(opts.datasets) if opts.datasets is not None else set(contract.datasets)
+    landing = opts.landing.resolve()
+    now = opts.now or utcnow()
+    run_id = uuid.uuid4().hex[:12]
+    results = {d: DatasetResult(d, raw_tables=contract.datasets[d].raw_tables) for d in wanted
+               if d in contract.datasets}
+    files = [(p, p.relative_to(landing).as_posix()) for p in iter_deliveries(landing)]
+    infos = [(p, rel, classify(rel)) for p, rel in files]
+
+    def ds_of(info: PathInfo) -> str | None:
+        return info.dataset.id if info.dataset else None
+
+    # unknown_dataset files are reported under a pseudo dataset only in a full run
+    selected = [(p, rel, i) for p, rel, i in infos if ds_of(i) in wanted or (opts.datasets is None and i.dataset is None)]
+    accounts_first = sorted(selected, key=lambda x: (ds_of(x[2]) != ACCOUNTS, x[1]))
+    known = _known(con)
+    accounts_changed = False
+    registry = AccountRegistry.load(con)
+    pending: list[tuple[Path, str, PathInfo, str, datetime, bool]] = []
+    for p, rel, info in accounts_first:
+        d = ds_of(info) or "unknown"
+        res = results.setdefault(d, DatasetResult(d))
+        res.files_seen += 1
+        sha = sha256_file(p)
+        prev = known.get((rel, sha))
+        if prev is not None:
+            status, reason, delivered = prev
+            if status == "rejected" and reason == "unknown_account":
+                pending.append((p, rel, info, sha, delivered, True))
+            continue
+        res.files_new += 1
+        pending.append((p, rel, info, sha, now, False))
+
+    # ops/accounts first: later files are checked against the updated registry
+    def run_files(batch: list[tuple[Path, str, PathInfo, str, datetime, bool]]) -> None:
+        nonlocal known
+        outcomes: list[tuple[FileOutcome, datetime, bool, str]] = []
+        for p, rel, info, sha, delivered, retry in batch:
+            data = p.read_bytes()
+            out = read_file(data, info, sha=sha, full_path=p, delivered_at=delivered, loaded_at=now,
+                            pii_key=opts.pii_key, registry=registry)
+            outcomes.append((out, delivered, retry, _order_key(out.export_at, delivered, rel)))
+        outcomes.sort(key=lambda x: x[3])
+        shas_in_manifest = {s for (_, s) in known}
+        for out, delivered, retry, order in outcomes:
+            status = _apply(con, out, delivered, retry, order, opts, now, run_id, shas_in_manifest)
+            shas_in_manifest.add(out.sha)
+            d = ds_of(out.info) or "unknown"
+            r = results.setdefault(d, DatasetResult(d))
+            if status == "rejected":
+                r.rejections.append(f"{out.info.rel}: {out.reason}: {out.message}")
+            if status != "loaded":
+                continue
+            for rr in out.results:
+                r.rows_read += rr.rows_read
+                r.rows_loaded += rr.records_loaded
+                r.rows_quarantined += len(rr.quarantine)
+                r.rows_skipped += rr.rows_skipped
+        known = _known(con)
+
+    acc = [x for x in pending if ds_of(x[2]) == ACCOUNTS]
+    rest = [x for x in pending if ds_of(x[2]) != ACCOUNTS]
+    if acc:
+        run_files(acc)
+        registry = AccountRegistry.load(con)
+        accounts_changed = True
+    if rest:
+        run_files(rest)
+    if accounts_changed:
+        _retry_unknown_account_rows(con, opts, registry, now, run_id, landing, wanted)
+    _mark_superseded(con, wanted)
+    for d, r in results.items():
+        rows = con.execute(
+            "SELECT status, count(*) FROM ops.file_manifest WHERE dataset = ? GROUP BY 1", [d]
+        ).fetchall()
+        r.by_status = {s: n for s, n in rows}
+    con.execute("CHECKPOINT")
+    return IngestResult(results, run_id)
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    out: FileOutcome,
+    delivered: datetime,
+    retry: bool,
+    order: str,
+    opts: IngestOptions,
+    now: datetime,
+    run_id: str,
+    shas_in_manifest: set[str],
+) -> str:
+    """Write one file's outcome atomically; returns the manifest status."""
+    info = out.info
+    ds = info.dataset
+    warnings: list[str] = list(out.meta.get("warnings", []))
+    status = out.status
+    is_dup = not retry and out.sha in shas_in_manifest
+    if is_dup:
+        status = "duplicate"
+    elif not retry:
+        prev_paths = con.execute("SELECT count(*) FROM ops.file_manifest WHERE path = ?", [info.rel]).fetchone()
+        if prev_paths and prev_paths[0]:
+            warnings.append("path_reused")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if retry:
+            con.execute("DELETE FROM ops.file_manifest WHERE path = ? AND sha256 = ?", [info.rel, out.sha])
+        loaded = status == "loaded"
+        if loaded and ds is not None:
+            if retry:
+                delete_file_rows(con, out.sha, ds.tables)
+            _write_manifest(con, out, status, delivered, order, opts, now, run_id, warnings)
+            for r in out.results:
+                write_rows(con, r.table, r.rows, sha=out.sha, order=order, coverage=r.coverage)
+                _write_quarantine(con, r.quarantine)
+        else:
+            _write_manifest(con, out, status, delivered, order, opts, now, run_id, warnings)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return status
+
+
+def _write_manifest(
+    con: duckdb.DuckDBPyConnection,
+    out: FileOutcome,
+    status: str,
+    delivered: datetime,
+    order: str,
+    opts: IngestOptions,
+    now: datetime,
+    run_id: str,
+    warnings: list[str],
+) -> None:
+    info = out.info
+    counted = status == "loaded"
+    rows_read = sum(r.rows_read for r in out.results) if counted else None
+    rows_loaded = sum(r.records_loaded for r in out.results) if counted else None
+    rows_q = sum(len(r.quarantine) for r in out.results) if counted else None
+    rows_s = sum(r.rows_skipped for r in out.results) if counted else None
+    reason = out.reason if status == "rejected" else None
+    message = out.message if status == "rejected" else None
+    if status == "duplicate":
+        message = "identical bytes were already delivered (same sha256); nothing loaded"
+    detail = dict(out.detail)
+    if out.meta.get("apis"):
+        detail["apis"] = out.meta["apis"]
+    if out.meta.get("delimiter"):
+        detail["delimiter"] = out.meta["delimiter"]
+    insert_manifest(
+        con,
+        {
+            "path": info.rel,
+            "sha256": out.sha,
+            "platform": info.group,
+            "account": info.account,
+            "dataset": info.dataset.id if info.dataset else None,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "rows_read": rows_read,
+            "rows_loaded": rows_loaded,
+            "rows_quarantined": rows_q,
+            "rows_skipped": rows_s,
+            "delivered_at": delivered.astimezone(UTC).replace(tzinfo=None),
+            "export_at": out.export_at.astimezone(UTC).replace(tzinfo=None) if out.export_at else None,
+            "export_at_source": out.export_source if out.export_at else None,
+            "is_sample": opts.is_sample,
+            "loaded_at": now.astimezone(UTC).replace(tzinfo=None),
+            "file_type": out.meta.get("file_type"),
+            "extension": _extension(info.rel),
+            "encoding": out.meta.get("encoding"),
+            "size_bytes": out.size,
+            "sheet": out.meta.get("sheet"),
+            "header_row": out.meta.get("header_row"),
+            "preamble": out.meta.get("preamble") or None,
+            "unmapped_columns": out.meta.get("unmapped_columns") or None,
+            "dropped_columns": out.meta.get("dropped_columns") or None,
+            "period_start": out.period[0] if counted else None,
+            "period_end": out.period[1] if counted else None,
+            "key_version": opts.key_version,
+            "warnings": warnings or None,
+            "raw_tables": [r.table.qualified for r in out.results] if counted else None,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            "order_key": order,
+        },
+    )
+    con.execute("UPDATE ops.file_manifest SET run_id = ? WHERE path = ? AND sha256 = ? AND run_id IS NULL",
+                [run_id, info.rel, out.sha])
+
+
+def _write_quarantine(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> None:
+    if not records:
+        return
+    cols = [c for c, _ in QUARANTINE_COLUMNS]
+    tbl = pa.table(
+        {
+            c: pa.array([r.get(c) for r in records],
+                        type={"VARCHAR": pa.string(), "BIGINT": pa.int64(), "VARCHAR[]": pa.list_(pa.string()),
+                              "TIMESTAMP": pa.timestamp("us")}[t])
+            for c, t in QUARANTINE_COLUMNS
+        }
+    )
+    con.register("_q", tbl)
+    con.execute(f"INSERT INTO ops.quarantine ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _q")
+    con.unregister("_q")
+
+
+def _retry_unknown_account_rows(
+    con: duckdb.DuckDBPyConnection,
+    opts: IngestOptions,
+    registry: AccountRegistry,
+    now: datetime,
+    run_id: str,
+    landing: Path,
+    wanted: set[str],
+) -> None:
+    """Ops rows quarantined `unknown_account` are retried when ops/accounts changed (§1 rule 2)."""
+    rows = con.execute(
+        "SELECT DISTINCT m.path, m.sha256, m.delivered_at, m.order_key FROM ops.quarantine q "
+        "JOIN ops.file_manifest m ON m.sha256 = q.file_sha256 AND m.status = 'loaded' "
+        "WHERE q.reason IN ('unknown_account', 'ambiguous_account') ORDER BY m.order_key"
+    ).fetchall()
+    for rel, sha, delivered, order in rows:
+        p = landing / rel
+        info = classify(rel)
+        if info.dataset is None or info.dataset.id not in wanted or not p.exists():
+            continue
+        if sha256_file(p) != sha:
+            continue
+        out = read_file(p.read_bytes(), info, sha=sha, full_path=p, delivered_at=delivered.replace(tzinfo=UTC),
+                        loaded_at=now, pii_key=opts.pii_key, registry=registry)
+        before = con.execute(
+            "SELECT count(*) FROM ops.quarantine WHERE file_sha256 = ? AND reason IN "
+            "('unknown_account', 'ambiguous_account')", [sha]).fetchone()
+        after = sum(1 for r in out.results for q in r.quarantine if q["reason"] in ("unknown_account",
+                                                                                     "ambiguous_account"))
+        if before and after < before[0]:
+            _apply(con, out, delivered.replace(tzinfo=UTC), True, order, opts, now, run_id, set())
+
+
+def _mark_superseded(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
+    """Older files of replaced modes whose rows were all replaced become `superseded` (§1 rule 5)."""
+    contract = load_contract()
+    for d in wanted:
+        ds = contract.datasets.get(d)
+        if ds is None or any(t.mode == "snapshot" for t in ds.tables):
+            continue
+        union = " UNION ALL ".join(f"SELECT _file_sha256 AS sha FROM {t.qualified}" for t in ds.tables)
+        con.execute(
+            f"UPDATE ops.file_manifest SET status = 'superseded' WHERE dataset = ? AND status = 'loaded' "
+            f"AND rows_loaded > 0 AND sha256 NOT IN (SELECT sha FROM ({union}) WHERE sha IS NOT NULL)",
+            [d],
+        )
+
+
+# --------------------------------------------------------------------------- helpers for the CLI/sensor
+
+
+def pending_files(landing: Path, warehouse: Path) -> list[str]:
+    """Landing-relative paths of deliveries not yet recorded (path + sha256) in the manifest."""
+    landing = landing.resolve()
+    known: set[tuple[str, int]] = set()
+    known_paths: dict[str, int] = {}
+    if warehouse.exists():
+        try:
+            con = duckdb.connect(str(warehouse), read_only=True)
+            try:
+                rows = con.execute("SELECT path, size_bytes FROM ops.file_manifest").fetchall()
+            finally:
+                con.close()
+            known = {(p, s) for p, s in rows}
+            known_paths = {p: s for p, s in rows}
+        except duckdb.Error:
+            pass
+    out = []
+    for p in iter_deliveries(landing):
+        rel = p.relative_to(landing).as_posix()
+        size = p.stat().st_size
+        if (rel, size) not in known or rel not in known_paths:
+            out.append(rel)
+    return out
+
+
+def manifest_summary(warehouse: Path) -> str:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        by_status = con.execute(
+            "SELECT status, count(*), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0), "
+            "coalesce(sum(rows_skipped), 0) FROM ops.file_manifest GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        per_ds = con.execute(
+            "SELECT dataset, count(*) FILTER (WHERE status = 'loaded'), count(*) FILTER (WHERE status = 'duplicate'), "
+            "count(*) FILTER (WHERE status = 'superseded'), count(*) FILTER (WHERE status = 'rejected'), "
+            "coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0) "
+            "FROM ops.file_manifest GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        reasons = con.execute(
+            "SELECT 'file' AS kind, reason, count(*) FROM ops.file_manifest WHERE status = 'rejected' GROUP BY 2 "
+            "UNION ALL SELECT 'row', reason, count(*) FROM ops.quarantine GROUP BY 2 ORDER BY 1, 3 DESC"
+        ).fetchall()
+    finally:
+        con.close()
+    lines = ["Manifest: files per status"]
+    for st, n, rl, rq, rs in by_status:
+        lines.append(f"  {st:11} {n:6d} files   rows loaded {rl:9d}   quarantined {rq:7d}   skipped {rs:5d}")
+    lines.append("Per dataset (files loaded/duplicate/superseded/rejected; rows loaded/quarantined)")
+    for d, lo, du, su, rej, rl, rq in per_ds:
+        lines.append(f"  {str(d):30} {lo:4d} {du:4d} {su:4d} {rej:4d}   {rl:9d} {rq:7d}")
+    if reasons:
+        lines.append("Reasons")
+        for kind, reason, n in reasons:
+            lines.append(f"  {kind:4} {str(reason):36} {n:6d}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- fanops check
+
+
+@dataclass
+class CheckReport:
+    path: str
+    dataset: str | None
+    outcome: FileOutcome | None
+    note: str | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.outcome is None or self.outcome.status == "rejected"
+
+    def render(self, lang: str = "en", limit: int = 20) -> str:
+        o = self.outcome
+        lines = [f"== {self.path}"]
+        if o is None:
+            lines.append(f"  cannot read: {self.note}")
+            return "\n".join(lines)
+        m = o.meta
+        lines.append(f"  dataset       {self.dataset or '(unknown)'}" + (f"   [{self.note}]" if self.note else ""))
+        lines.append(f"  file type     {m.get('file_type')}   encoding {m.get('encoding')}"
+                     + (f"   delimiter {m['delimiter']}" if m.get('delimiter') else ""))
+        if o.status == "rejected":
+            lines.append(f"  REJECTED      {o.reason}: {o.message}")
+            return "\n".join(lines)
+        if m.get("sheet"):
+            lines.append(f"  sheet         {m.get('sheet')}")
+        if m.get("header_row"):
+            lines.append(f"  header row    {m.get('header_row')}" +
+                         (f"   preamble: {' | '.join(m['preamble'])}" if m.get("preamble") else ""))
+        if m.get("apis"):
+            lines.append(f"  apis          {', '.join(m['apis'])}")
+        lines.append(f"  export time   {o.export_at:%Y-%m-%d %H:%M:%S}Z ({o.export_source})" if o.export_at else "")
+        for r in o.results:
+            lines.append(f"  -> {r.table.qualified}: read {r.rows_read}, would load {r.rows.num_rows}, "
+                         f"quarantine {len(r.quarantine)}, skip {r.rows_skipped}")
+            if r.table.format == "table":
+                mapping = []
+                for c in r.table.columns:
+                    if c.read and not c.drop and c.header:
+                        mapping.append(f"{c.header}→{c.name}")
+                lines.append("     mapping   " + ", ".join(mapping))
+            for q in r.quarantine[:limit]:
+                lines.append(f"     row {q['row_number']}: {q['reason']} — {q['message']}")
+            if len(r.quarantine) > limit:
+                lines.append(f"     … {len(r.quarantine) - limit} more")
+        if m.get("unmapped_columns"):
+            lines.append(f"  unmapped      {', '.join(m['unmapped_columns'])}")
+        if m.get("dropped_columns"):
+            lines.append(f"  dropped (PII) {', '.join(m['dropped_columns'])}")
+        return "\n".join(x for x in lines if x)
+
+
+def _guess_dataset(doc: Document) -> DatasetDecl | None:
+    """Outside the landing tree: signature columns (tabular) or the wrapper's api names (JSON)."""
+    from ingestion.extract import find_header, norm_header
+
+    contract = load_contract()
+    if doc.file_type in ("json", "jsonl"):
+        objs = [doc.json_value] if doc.file_type == "json" else [o for _, o in (doc.json_lines or [])[:5]]
+        for o in objs:
+            if isinstance(o, dict) and isinstance(o.get("calls"), list):
+                for call in o["calls"]:
+                    api = call.get("api") if isinstance(call, dict) else None
+                    for d in contract.datasets.values():
+                        if any(api in t.apis for t in d.tables):
+                            return d
+            if isinstance(o, dict):
+                keys = set(o)
+                if {"platform", "mention_id"} <= keys:
+                    return contract.datasets["listening/mentions"]
+                if {"conversation_id", "message_id"} <= keys:
+                    return contract.datasets["ops/messages"]
+                for d in contract.datasets.values():
+                    for t in d.tables:
+                        if t.format == "json" and t.wrapper != "required" and t.records:
+                            from ingestion.extract import iter_records
+
+                            if iter_records(o, t.records) is not None:
+                                return d
+        return None
+    from ingestion.readers import delimited
+
+    tables = doc.tables
+    if doc.file_type == "csv" and doc.text is not None:
+        tables = [delimited(doc.text, ","), delimited(doc.text, "\t")]
+    best: tuple[int, DatasetDecl | None] = (0, None)
+    for d in contract.datasets.values():
+        for t in d.tables:
+            if t.format == "metric_sheets" and any(x.name in t.sheets for x in tables):
+                return d
+            if t.format == "portrait_sheets" and any(x.name in t.sheets for x in tables):
+                return d
+            if not t.signature:
+                continue
+            sig = {norm_header(s) for s in t.signature}
+            for tab in tables:
+                h = find_header(tab.rows, t)
+                if h is None:
+                    continue
+                hits = len(sig & {norm_header(c) for c in tab.rows[h]})
+                if hits == len(sig) and hits > best[0]:
+                    best = (hits, d)
+    return best[1]
+
+
+def check_files(paths: Sequence[Path], landing: Path | None = None, pii_key: bytes | None = None) -> list[CheckReport]:
+    """Explain how each file would be read; writes nothing (account registration is not checked)."""
+    key = pii_key or os.environ.get("FANOPS_PII_KEY", "fanops-check-dry-run").encode()
+    reports = []
+    now = utcnow()
+    for path in paths:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            reports.append(CheckReport(str(path), None, None, str(exc)))
+            continue
+        import hashlib
+
+        sha = hashlib.sha256(data).hexdigest()
+        info = None
+        note = None
+        if landing is not None:
+            try:
+                rel = path.resolve().relative_to(landing.resolve()).as_posix()
+                info = classify(rel)
+            except ValueError:
+                info = None
+        if info is None or info.dataset is None:
+            try:
+                doc = read_document(data)
+                ds = _guess_dataset(doc)
+            except FileRejected as exc:
+                fo = FileOutcome(PathInfo(path.name, None, None, None), sha, len(data), "rejected", exc.reason,
+                                 exc.message)
+                reports.append(CheckReport(str(path), None, fo))
+                continue
+            if ds is None:
+                fo = FileOutcome(PathInfo(path.name, None, None, None), sha, len(data), "rejected",
+                                 "unknown_dataset", "no dataset's signature columns or API names match this file")
+                fo.meta = {"file_type": doc.file_type, "encoding": doc.encoding}
+                reports.append(CheckReport(str(path), None, fo))
+                continue
+            acct = None
+            if info is not None and info.account:
+                acct = info.account
+            info = PathInfo(path.name, ds.group, acct, ds)
+            note = "detected by content"
+        out = read_file(data, info, sha=sha, full_path=path, delivered_at=now, loaded_at=now, pii_key=key,
+                        registry=None)
+        reports.append(CheckReport(str(path), info.dataset.id if info.dataset else None, out, note))
+    return reports
+
+
+def raw_table(name: str) -> TableDecl:
+    return load_contract().table(name)

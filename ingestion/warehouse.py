@@ -1,0 +1,258 @@
+"""DuckDB warehouse: raw/ops DDL from the declarations, the account registry, and delivery-mode writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingestion.contracts import TableDecl, load_contract
+
+MANIFEST_COLUMNS: list[tuple[str, str]] = [
+    ("path", "VARCHAR"),
+    ("sha256", "VARCHAR"),
+    ("platform", "VARCHAR"),
+    ("account", "VARCHAR"),
+    ("dataset", "VARCHAR"),
+    ("status", "VARCHAR"),
+    ("reason", "VARCHAR"),
+    ("message", "VARCHAR"),
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_quarantined", "BIGINT"),
+    ("rows_skipped", "BIGINT"),
+    ("delivered_at", "TIMESTAMP"),
+    ("export_at", "TIMESTAMP"),
+    ("export_at_source", "VARCHAR"),
+    ("is_sample", "BOOLEAN"),
+    ("loaded_at", "TIMESTAMP"),
+    ("file_type", "VARCHAR"),
+    ("extension", "VARCHAR"),
+    ("encoding", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("sheet", "VARCHAR"),
+    ("header_row", "INTEGER"),
+    ("preamble", "VARCHAR[]"),
+    ("unmapped_columns", "VARCHAR[]"),
+    ("dropped_columns", "VARCHAR[]"),
+    ("period_start", "DATE"),
+    ("period_end", "DATE"),
+    ("key_version", "VARCHAR"),
+    ("warnings", "VARCHAR[]"),
+    ("raw_tables", "VARCHAR[]"),
+    ("detail", "VARCHAR"),
+]
+
+QUARANTINE_COLUMNS: list[tuple[str, str]] = [
+    ("file_sha256", "VARCHAR"),
+    ("row_number", "BIGINT"),
+    ("dataset", "VARCHAR"),
+    ("raw_table", "VARCHAR"),
+    ("column_name", "VARCHAR"),
+    ("raw_value", "VARCHAR"),
+    ("reason", "VARCHAR"),
+    ("all_reasons", "VARCHAR[]"),
+    ("message", "VARCHAR"),
+    ("row_json", "VARCHAR"),
+    ("path", "VARCHAR"),
+    ("quarantined_at", "TIMESTAMP"),
+]
+
+COVERAGE_TABLE = "wechat_user_source_coverage"
+
+
+def _ddl(qualified: str, cols: Iterable[tuple[str, str]]) -> str:
+    body = ", ".join(f'"{n}" {t}' for n, t in cols)
+    return f"CREATE TABLE IF NOT EXISTS {qualified} ({body})"
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    con.execute(_ddl("ops.file_manifest", MANIFEST_COLUMNS))
+    con.execute(_ddl("ops.quarantine", QUARANTINE_COLUMNS))
+    for t in load_contract().all_tables():
+        con.execute(_ddl(t.qualified, t.ddl_columns()))
+        if t.mode == "registry":
+            con.execute(_ddl(f"raw.{t.name}_history", t.ddl_columns()))
+        if t.coverage == "requested_dates":
+            con.execute(
+                _ddl(
+                    f"raw.{COVERAGE_TABLE}",
+                    [("platform", "VARCHAR"), ("account", "VARCHAR"), ("stat_date", "DATE"),
+                     ("_file_sha256", "VARCHAR"), ("_loaded_at", "TIMESTAMP"), ("_export_at", "TIMESTAMP")],
+                )
+            )
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+# --------------------------------------------------------------------------- account registry
+
+SHOP_PLATFORMS = ("taobao", "tmall", "douyin_shop")
+
+
+@dataclass
+class AccountRegistry:
+    rows: list[tuple[str, str, str | None]]  # (platform, account, platform_account_id)
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> AccountRegistry:
+        try:
+            rows = con.execute(
+                "SELECT platform, account, platform_account_id FROM raw.ops_accounts ORDER BY 1, 2"
+            ).fetchall()
+        except duckdb.Error:
+            rows = []
+        return cls([(str(a), str(b), c) for a, b, c in rows])
+
+    def _platforms_for_group(self, group: str | None) -> tuple[str, ...]:
+        if group == "shop":
+            return SHOP_PLATFORMS
+        return (group,) if group else ()
+
+    def is_registered(self, group: str | None, slug: str | None) -> bool:
+        plats = self._platforms_for_group(group)
+        return any(p in plats and a == slug for p, a, _ in self.rows)
+
+    def shop_platform(self, slug: str | None) -> str | None:
+        for p, a, _ in self.rows:
+            if a == slug and p in SHOP_PLATFORMS:
+                return p
+        return None
+
+    def platform_of(self, group: str | None, slug: str | None) -> str | None:
+        if group == "shop":
+            return self.shop_platform(slug)
+        return group
+
+    def platform_account_id(self, group: str | None, slug: str | None) -> str | None:
+        plats = self._platforms_for_group(group)
+        for p, a, pid in self.rows:
+            if p in plats and a == slug and pid:
+                return str(pid)
+        return None
+
+    def resolve(self, ref: str) -> tuple[str, str] | str:
+        ref = ref.strip()
+        if "/" in ref:
+            plat, slug = ref.split("/", 1)
+            for p, a, _ in self.rows:
+                if p == plat and a == slug:
+                    return (p, a)
+            return "unknown_account"
+        hits = [(p, a) for p, a, _ in self.rows if a == ref]
+        if not hits:
+            return "unknown_account"
+        if len(hits) > 1:
+            return "ambiguous_account"
+        return hits[0]
+
+    def has(self, platform: str | None, account: str | None) -> bool:
+        return any(p == platform and a == account for p, a, _ in self.rows)
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def _unit_cols(t: TableDecl) -> tuple[str, ...]:
+    return t.replace_unit or t.key
+
+
+def _eq(a: str, b: str, cols: Iterable[str]) -> str:
+    return " AND ".join(f'{a}."{c}" IS NOT DISTINCT FROM {b}."{c}"' for c in cols)
+
+
+def write_rows(
+    con: duckdb.DuckDBPyConnection,
+    t: TableDecl,
+    rows: pa.Table,
+    *,
+    sha: str,
+    order: str,
+    coverage: pa.Table | None = None,
+) -> None:
+    """Insert one file's loaded rows honouring the delivery mode (contract §1 rules 5–6).
+
+    ``order`` sorts deliveries: export time, then delivered_at, then path. For replaced modes the rows of
+    OLDER deliveries with the same unit (natural key, or the dataset's wider replace unit) are deleted,
+    and incoming units already held by a NEWER delivery are not inserted.
+    """
+    target = t.qualified
+    if t.mode == "snapshot":
+        if rows.num_rows:
+            con.register("_incoming", rows)
+            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
+            con.unregister("_incoming")
+        return
+    unit = _unit_cols(t)
+    con.register("_incoming", rows)
+    if coverage is not None:
+        con.register("_coverage", coverage)
+        units_sql = f"SELECT DISTINCT {', '.join(unit)} FROM _coverage"
+    else:
+        units_sql = f"SELECT DISTINCT {', '.join(unit)} FROM _incoming"
+    older = (
+        "SELECT sha256 FROM ops.file_manifest WHERE status IN ('loaded', 'superseded') "
+        "AND order_key < ? AND sha256 <> ?"
+    )
+    newer = "SELECT sha256 FROM ops.file_manifest WHERE status IN ('loaded', 'superseded') AND order_key > ?"
+    con.execute(
+        f"DELETE FROM {target} AS r USING ({units_sql}) AS u WHERE {_eq('r', 'u', unit)} "
+        f"AND r._file_sha256 IN ({older})",
+        [order, sha],
+    )
+    keep_newer = (
+        f"NOT EXISTS (SELECT 1 FROM {target} AS r WHERE {_eq('r', 'i', unit)} AND r._file_sha256 IN ({newer}))"
+    )
+    if rows.num_rows:
+        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming AS i WHERE {keep_newer}", [order])
+        if t.mode == "registry":
+            con.execute(f"INSERT INTO raw.{t.name}_history BY NAME SELECT * FROM _incoming")
+    if coverage is not None:
+        cov_t = f"raw.{COVERAGE_TABLE}"
+        con.execute(
+            f"DELETE FROM {cov_t} AS r USING ({units_sql}) AS u WHERE {_eq('r', 'u', unit)} "
+            f"AND r._file_sha256 IN ({older})",
+            [order, sha],
+        )
+        keep = (f"NOT EXISTS (SELECT 1 FROM {cov_t} AS r WHERE {_eq('r', 'i', unit)} "
+                f"AND r._file_sha256 IN ({newer}))")
+        con.execute(f"INSERT INTO {cov_t} BY NAME SELECT * FROM _coverage AS i WHERE {keep}", [order])
+        con.unregister("_coverage")
+    con.unregister("_incoming")
+
+
+def delete_file_rows(con: duckdb.DuckDBPyConnection, sha: str, tables: Iterable[TableDecl]) -> None:
+    """Remove every trace of one file (before re-processing it)."""
+    for t in tables:
+        con.execute(f"DELETE FROM {t.qualified} WHERE _file_sha256 = ?", [sha])
+        if t.mode == "registry":
+            con.execute(f"DELETE FROM raw.{t.name}_history WHERE _file_sha256 = ?", [sha])
+        if t.coverage == "requested_dates":
+            con.execute(f"DELETE FROM raw.{COVERAGE_TABLE} WHERE _file_sha256 = ?", [sha])
+    con.execute("DELETE FROM ops.quarantine WHERE file_sha256 = ?", [sha])
+
+
+def insert_manifest(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
+    cols = [c for c, _ in MANIFEST_COLUMNS] + ["order_key"]
+    con.execute(
+        f"INSERT INTO ops.file_manifest ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+        [row.get(c) for c in cols],
+    )
+
+
+def ensure_manifest_order_column(con: duckdb.DuckDBPyConnection) -> None:
+    cols = {r[0] for r in con.execute("DESCRIBE ops.file_manifest").fetchall()}
+    if "order_key" not in cols:
+        con.execute("ALTER TABLE ops.file_manifest ADD COLUMN order_key VARCHAR")
+    if "run_id" not in cols:
+        con.execute("ALTER TABLE ops.file_manifest ADD COLUMN run_id VARCHAR")
