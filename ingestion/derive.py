@@ -125,7 +125,8 @@ def _copy_item_id(ctx: DeriveContext, col: ColumnDecl) -> dict[str, list[Any]]:
 
 @derive("douyin_format")
 def _douyin_format(ctx: DeriveContext, col: ColumnDecl) -> dict[str, list[Any]]:
-    fmts, buckets = [], []
+    fmts: list[str | None] = []
+    buckets: list[str | None] = []
     for v in ctx.cols.get("format_raw") or [None] * ctx.n:
         if v is None:
             fmts.append(None)

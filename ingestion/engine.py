@@ -261,6 +261,33 @@ def _known(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, s
     return {(p, s): (st, r, d.replace(tzinfo=UTC)) for p, s, st, r, d in rows}
 
 
+# files are written in chunks: one transaction per chunk keeps a crash from leaving half a file, and
+# amortises DuckDB's per-statement cost over many small files
+CHUNK_ROWS = 400_000
+CHUNK_FILES = 400
+
+
+@dataclass
+class _Pending:
+    path: Path
+    rel: str
+    info: PathInfo
+    sha: str
+    delivered: datetime
+    retry: bool
+
+
+@dataclass
+class _Run:
+    con: duckdb.DuckDBPyConnection
+    opts: IngestOptions
+    now: datetime
+    run_id: str
+    results: dict[str, DatasetResult]
+    shas: set[str]  # sha256 of every loaded/superseded/rejected/duplicate file in the manifest
+    paths: set[str]  # every path in the manifest
+
+
 def ingest(opts: IngestOptions) -> IngestResult:
     con = connect(opts.warehouse)
     try:
@@ -276,23 +303,20 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     wanted = set(opts.datasets) if opts.datasets is not None else set(contract.datasets)
     landing = opts.landing.resolve()
     now = opts.now or utcnow()
-    run_id = uuid.uuid4().hex[:12]
     results = {d: DatasetResult(d, raw_tables=contract.datasets[d].raw_tables) for d in wanted
                if d in contract.datasets}
-    files = [(p, p.relative_to(landing).as_posix()) for p in iter_deliveries(landing)]
-    infos = [(p, rel, classify(rel)) for p, rel in files]
+    infos = [(p, rel, classify(rel)) for p, rel in
+             ((p, p.relative_to(landing).as_posix()) for p in iter_deliveries(landing))]
 
     def ds_of(info: PathInfo) -> str | None:
         return info.dataset.id if info.dataset else None
 
-    # unknown_dataset files are reported under a pseudo dataset only in a full run
-    selected = [(p, rel, i) for p, rel, i in infos if ds_of(i) in wanted or (opts.datasets is None and i.dataset is None)]
-    accounts_first = sorted(selected, key=lambda x: (ds_of(x[2]) != ACCOUNTS, x[1]))
+    # files outside every dataset folder are reported only by a full run
+    selected = [x for x in infos if ds_of(x[2]) in wanted or (opts.datasets is None and x[2].dataset is None)]
     known = _known(con)
-    accounts_changed = False
-    registry = AccountRegistry.load(con)
-    pending: list[tuple[Path, str, PathInfo, str, datetime, bool]] = []
-    for p, rel, info in accounts_first:
+    run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, {s for (_, s) in known}, {p for (p, _) in known})
+    pending: list[_Pending] = []
+    for p, rel, info in selected:
         d = ds_of(info) or "unknown"
         res = results.setdefault(d, DatasetResult(d))
         res.files_seen += 1
@@ -301,48 +325,19 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
         if prev is not None:
             status, reason, delivered = prev
             if status == "rejected" and reason == "unknown_account":
-                pending.append((p, rel, info, sha, delivered, True))
+                pending.append(_Pending(p, rel, info, sha, delivered, True))
             continue
         res.files_new += 1
-        pending.append((p, rel, info, sha, now, False))
+        pending.append(_Pending(p, rel, info, sha, now, False))
 
-    # ops/accounts first: later files are checked against the updated registry
-    def run_files(batch: list[tuple[Path, str, PathInfo, str, datetime, bool]]) -> None:
-        nonlocal known
-        outcomes: list[tuple[FileOutcome, datetime, bool, str]] = []
-        for p, rel, info, sha, delivered, retry in batch:
-            data = p.read_bytes()
-            out = read_file(data, info, sha=sha, full_path=p, delivered_at=delivered, loaded_at=now,
-                            pii_key=opts.pii_key, registry=registry)
-            outcomes.append((out, delivered, retry, _order_key(out.export_at, delivered, rel)))
-        outcomes.sort(key=lambda x: x[3])
-        shas_in_manifest = {s for (_, s) in known}
-        for out, delivered, retry, order in outcomes:
-            status = _apply(con, out, delivered, retry, order, opts, now, run_id, shas_in_manifest)
-            shas_in_manifest.add(out.sha)
-            d = ds_of(out.info) or "unknown"
-            r = results.setdefault(d, DatasetResult(d))
-            if status == "rejected":
-                r.rejections.append(f"{out.info.rel}: {out.reason}: {out.message}")
-            if status != "loaded":
-                continue
-            for rr in out.results:
-                r.rows_read += rr.rows_read
-                r.rows_loaded += rr.records_loaded
-                r.rows_quarantined += len(rr.quarantine)
-                r.rows_skipped += rr.rows_skipped
-        known = _known(con)
-
-    acc = [x for x in pending if ds_of(x[2]) == ACCOUNTS]
-    rest = [x for x in pending if ds_of(x[2]) != ACCOUNTS]
-    if acc:
-        run_files(acc)
+    registry = AccountRegistry.load(con)
+    accounts = [x for x in pending if ds_of(x.info) == ACCOUNTS]
+    if accounts:  # ops/accounts first: every later file is checked against the updated registry
+        _run_files(run, accounts, registry)
         registry = AccountRegistry.load(con)
-        accounts_changed = True
-    if rest:
-        run_files(rest)
-    if accounts_changed:
-        _retry_unknown_account_rows(con, opts, registry, now, run_id, landing, wanted)
+    _run_files(run, [x for x in pending if ds_of(x.info) != ACCOUNTS], registry)
+    if accounts:
+        _retry_unknown_account_rows(run, registry, landing, wanted)
     _mark_superseded(con, wanted)
     for d, r in results.items():
         rows = con.execute(
@@ -350,70 +345,88 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
         ).fetchall()
         r.by_status = {s: n for s, n in rows}
     con.execute("CHECKPOINT")
-    return IngestResult(results, run_id)
+    return IngestResult(results, run.run_id)
 
 
-def _apply(
-    con: duckdb.DuckDBPyConnection,
-    out: FileOutcome,
-    delivered: datetime,
-    retry: bool,
-    order: str,
-    opts: IngestOptions,
-    now: datetime,
-    run_id: str,
-    shas_in_manifest: set[str],
-) -> str:
-    """Write one file's outcome atomically; returns the manifest status."""
-    info = out.info
-    ds = info.dataset
-    warnings: list[str] = list(out.meta.get("warnings", []))
-    status = out.status
-    is_dup = not retry and out.sha in shas_in_manifest
-    if is_dup:
-        status = "duplicate"
-    elif not retry:
-        prev_paths = con.execute("SELECT count(*) FROM ops.file_manifest WHERE path = ?", [info.rel]).fetchone()
-        if prev_paths and prev_paths[0]:
+def _run_files(run: _Run, files: list[_Pending], registry: AccountRegistry) -> None:
+    chunk: list[tuple[FileOutcome, _Pending]] = []
+    rows = 0
+    for f in sorted(files, key=lambda x: (x.info.dataset.id if x.info.dataset else "", x.rel)):
+        out = read_file(f.path.read_bytes(), f.info, sha=f.sha, full_path=f.path, delivered_at=f.delivered,
+                        loaded_at=run.now, pii_key=run.opts.pii_key, registry=registry)
+        chunk.append((out, f))
+        rows += sum(r.rows.num_rows for r in out.results)
+        if rows >= CHUNK_ROWS or len(chunk) >= CHUNK_FILES:
+            _flush(run, chunk)
+            chunk, rows = [], 0
+    if chunk:
+        _flush(run, chunk)
+
+
+def _flush(run: _Run, chunk: list[tuple[FileOutcome, _Pending]]) -> None:
+    """Write a chunk of files (manifest, raw rows, quarantine) in one transaction."""
+    con = run.con
+    manifest: list[dict[str, Any]] = []
+    loaded: list[tuple[FileOutcome, _Pending, str]] = []
+    for out, f in sorted(chunk, key=lambda x: _order_key(x[0].export_at, x[1].delivered, x[1].rel)):
+        order = _order_key(out.export_at, f.delivered, f.rel)
+        status = out.status
+        warnings: list[str] = list(out.meta.get("warnings", []))
+        if not f.retry and out.sha in run.shas:
+            status = "duplicate"
+        elif not f.retry and f.rel in run.paths:
             warnings.append("path_reused")
+        run.shas.add(out.sha)
+        run.paths.add(f.rel)
+        manifest.append(_manifest_row(out, status, f.delivered, order, run, warnings))
+        d = out.info.dataset.id if out.info.dataset else "unknown"
+        r = run.results.setdefault(d, DatasetResult(d))
+        if status == "rejected":
+            r.rejections.append(f"{out.info.rel}: {out.reason}: {out.message}")
+        if status == "loaded":
+            loaded.append((out, f, order))
+            for rr in out.results:
+                r.rows_read += rr.rows_read
+                r.rows_loaded += rr.records_loaded
+                r.rows_quarantined += len(rr.quarantine)
+                r.rows_skipped += rr.rows_skipped
     con.execute("BEGIN TRANSACTION")
     try:
-        if retry:
-            con.execute("DELETE FROM ops.file_manifest WHERE path = ? AND sha256 = ?", [info.rel, out.sha])
-        loaded = status == "loaded"
-        if loaded and ds is not None:
-            if retry:
-                delete_file_rows(con, out.sha, ds.tables)
-            _write_manifest(con, out, status, delivered, order, opts, now, run_id, warnings)
-            for r in out.results:
-                write_rows(con, r.table, r.rows, sha=out.sha, order=order, coverage=r.coverage)
-                _write_quarantine(con, r.quarantine)
-        else:
-            _write_manifest(con, out, status, delivered, order, opts, now, run_id, warnings)
+        for out, f in chunk:
+            if f.retry:
+                con.execute("DELETE FROM ops.file_manifest WHERE path = ? AND sha256 = ?", [f.rel, out.sha])
+                if out.info.dataset is not None:
+                    delete_file_rows(con, out.sha, out.info.dataset.tables)
+        insert_manifest(con, manifest)
+        by_table: dict[str, list[pa.Table]] = {}
+        cov: dict[str, list[pa.Table]] = {}
+        decl: dict[str, TableDecl] = {}
+        quarantine: list[dict[str, Any]] = []
+        for out, _f, order in loaded:
+            for rr in out.results:
+                decl[rr.table.name] = rr.table
+                by_table.setdefault(rr.table.name, []).append(
+                    rr.rows.append_column("_order", pa.array([order] * rr.rows.num_rows, pa.string())))
+                if rr.coverage is not None:
+                    cov.setdefault(rr.table.name, []).append(
+                        rr.coverage.append_column("_order", pa.array([order] * rr.coverage.num_rows, pa.string())))
+                quarantine.extend(rr.quarantine)
+        for name, parts in by_table.items():
+            rows = pa.concat_tables(parts, promote_options="permissive")
+            c = pa.concat_tables(cov[name]) if name in cov else None
+            write_rows(con, decl[name], rows, coverage=c)
+        _write_quarantine(con, quarantine)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return status
 
 
-def _write_manifest(
-    con: duckdb.DuckDBPyConnection,
-    out: FileOutcome,
-    status: str,
-    delivered: datetime,
-    order: str,
-    opts: IngestOptions,
-    now: datetime,
-    run_id: str,
-    warnings: list[str],
-) -> None:
+def _manifest_row(
+    out: FileOutcome, status: str, delivered: datetime, order: str, run: _Run, warnings: list[str]
+) -> dict[str, Any]:
     info = out.info
     counted = status == "loaded"
-    rows_read = sum(r.rows_read for r in out.results) if counted else None
-    rows_loaded = sum(r.records_loaded for r in out.results) if counted else None
-    rows_q = sum(len(r.quarantine) for r in out.results) if counted else None
-    rows_s = sum(r.rows_skipped for r in out.results) if counted else None
     reason = out.reason if status == "rejected" else None
     message = out.message if status == "rejected" else None
     if status == "duplicate":
@@ -423,96 +436,83 @@ def _write_manifest(
         detail["apis"] = out.meta["apis"]
     if out.meta.get("delimiter"):
         detail["delimiter"] = out.meta["delimiter"]
-    insert_manifest(
-        con,
-        {
-            "path": info.rel,
-            "sha256": out.sha,
-            "platform": info.group,
-            "account": info.account,
-            "dataset": info.dataset.id if info.dataset else None,
-            "status": status,
-            "reason": reason,
-            "message": message,
-            "rows_read": rows_read,
-            "rows_loaded": rows_loaded,
-            "rows_quarantined": rows_q,
-            "rows_skipped": rows_s,
-            "delivered_at": delivered.astimezone(UTC).replace(tzinfo=None),
-            "export_at": out.export_at.astimezone(UTC).replace(tzinfo=None) if out.export_at else None,
-            "export_at_source": out.export_source if out.export_at else None,
-            "is_sample": opts.is_sample,
-            "loaded_at": now.astimezone(UTC).replace(tzinfo=None),
-            "file_type": out.meta.get("file_type"),
-            "extension": _extension(info.rel),
-            "encoding": out.meta.get("encoding"),
-            "size_bytes": out.size,
-            "sheet": out.meta.get("sheet"),
-            "header_row": out.meta.get("header_row"),
-            "preamble": out.meta.get("preamble") or None,
-            "unmapped_columns": out.meta.get("unmapped_columns") or None,
-            "dropped_columns": out.meta.get("dropped_columns") or None,
-            "period_start": out.period[0] if counted else None,
-            "period_end": out.period[1] if counted else None,
-            "key_version": opts.key_version,
-            "warnings": warnings or None,
-            "raw_tables": [r.table.qualified for r in out.results] if counted else None,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-            "order_key": order,
-        },
-    )
-    con.execute("UPDATE ops.file_manifest SET run_id = ? WHERE path = ? AND sha256 = ? AND run_id IS NULL",
-                [run_id, info.rel, out.sha])
+
+    def naive(x: datetime | None) -> datetime | None:
+        return x.astimezone(UTC).replace(tzinfo=None) if x is not None else None
+
+    return {
+        "path": info.rel,
+        "sha256": out.sha,
+        "platform": info.group,
+        "account": info.account,
+        "dataset": info.dataset.id if info.dataset else None,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "rows_read": sum(r.rows_read for r in out.results) if counted else None,
+        "rows_loaded": sum(r.records_loaded for r in out.results) if counted else None,
+        "rows_quarantined": sum(len(r.quarantine) for r in out.results) if counted else None,
+        "rows_skipped": sum(r.rows_skipped for r in out.results) if counted else None,
+        "delivered_at": naive(delivered),
+        "export_at": naive(out.export_at),
+        "export_at_source": out.export_source if out.export_at else None,
+        "is_sample": run.opts.is_sample,
+        "loaded_at": naive(run.now),
+        "file_type": out.meta.get("file_type"),
+        "extension": _extension(info.rel),
+        "encoding": out.meta.get("encoding"),
+        "size_bytes": out.size,
+        "sheet": out.meta.get("sheet"),
+        "header_row": out.meta.get("header_row"),
+        "preamble": out.meta.get("preamble") or None,
+        "unmapped_columns": out.meta.get("unmapped_columns") or None,
+        "dropped_columns": out.meta.get("dropped_columns") or None,
+        "period_start": out.period[0] if counted else None,
+        "period_end": out.period[1] if counted else None,
+        "key_version": run.opts.key_version,
+        "warnings": warnings or None,
+        "raw_tables": [r.table.qualified for r in out.results] if counted else None,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+        "order_key": order,
+        "run_id": run.run_id,
+    }
 
 
 def _write_quarantine(con: duckdb.DuckDBPyConnection, records: list[dict[str, Any]]) -> None:
     if not records:
         return
     cols = [c for c, _ in QUARANTINE_COLUMNS]
-    tbl = pa.table(
-        {
-            c: pa.array([r.get(c) for r in records],
-                        type={"VARCHAR": pa.string(), "BIGINT": pa.int64(), "VARCHAR[]": pa.list_(pa.string()),
-                              "TIMESTAMP": pa.timestamp("us")}[t])
-            for c, t in QUARANTINE_COLUMNS
-        }
-    )
+    types = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "VARCHAR[]": pa.list_(pa.string()),
+             "TIMESTAMP": pa.timestamp("us")}
+    tbl = pa.table({c: pa.array([r.get(c) for r in records], type=types[t]) for c, t in QUARANTINE_COLUMNS})
     con.register("_q", tbl)
     con.execute(f"INSERT INTO ops.quarantine ({', '.join(cols)}) SELECT {', '.join(cols)} FROM _q")
     con.unregister("_q")
 
 
-def _retry_unknown_account_rows(
-    con: duckdb.DuckDBPyConnection,
-    opts: IngestOptions,
-    registry: AccountRegistry,
-    now: datetime,
-    run_id: str,
-    landing: Path,
-    wanted: set[str],
-) -> None:
+def _retry_unknown_account_rows(run: _Run, registry: AccountRegistry, landing: Path, wanted: set[str]) -> None:
     """Ops rows quarantined `unknown_account` are retried when ops/accounts changed (§1 rule 2)."""
+    con = run.con
     rows = con.execute(
-        "SELECT DISTINCT m.path, m.sha256, m.delivered_at, m.order_key FROM ops.quarantine q "
-        "JOIN ops.file_manifest m ON m.sha256 = q.file_sha256 AND m.status = 'loaded' "
-        "WHERE q.reason IN ('unknown_account', 'ambiguous_account') ORDER BY m.order_key"
+        "SELECT m.path, m.sha256, m.delivered_at, count(*) FROM ops.quarantine q "
+        "JOIN ops.file_manifest m ON m.sha256 = q.file_sha256 AND m.status IN ('loaded', 'superseded') "
+        "WHERE q.reason IN ('unknown_account', 'ambiguous_account') GROUP BY ALL ORDER BY 1"
     ).fetchall()
-    for rel, sha, delivered, order in rows:
+    retry: list[tuple[FileOutcome, _Pending]] = []
+    for rel, sha, delivered, before in rows:
         p = landing / rel
         info = classify(rel)
-        if info.dataset is None or info.dataset.id not in wanted or not p.exists():
+        if info.dataset is None or info.dataset.id not in wanted or not p.exists() or sha256_file(p) != sha:
             continue
-        if sha256_file(p) != sha:
-            continue
-        out = read_file(p.read_bytes(), info, sha=sha, full_path=p, delivered_at=delivered.replace(tzinfo=UTC),
-                        loaded_at=now, pii_key=opts.pii_key, registry=registry)
-        before = con.execute(
-            "SELECT count(*) FROM ops.quarantine WHERE file_sha256 = ? AND reason IN "
-            "('unknown_account', 'ambiguous_account')", [sha]).fetchone()
-        after = sum(1 for r in out.results for q in r.quarantine if q["reason"] in ("unknown_account",
-                                                                                     "ambiguous_account"))
-        if before and after < before[0]:
-            _apply(con, out, delivered.replace(tzinfo=UTC), True, order, opts, now, run_id, set())
+        f = _Pending(p, rel, info, sha, delivered.replace(tzinfo=UTC), True)
+        out = read_file(p.read_bytes(), info, sha=sha, full_path=p, delivered_at=f.delivered, loaded_at=run.now,
+                        pii_key=run.opts.pii_key, registry=registry)
+        after = sum(1 for r in out.results for q in r.quarantine
+                    if q["reason"] in ("unknown_account", "ambiguous_account"))
+        if out.status == "loaded" and after < before:
+            retry.append((out, f))
+    if retry:
+        _flush(run, retry)
 
 
 def _mark_superseded(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
@@ -522,7 +522,7 @@ def _mark_superseded(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
         ds = contract.datasets.get(d)
         if ds is None or any(t.mode == "snapshot" for t in ds.tables):
             continue
-        union = " UNION ALL ".join(f"SELECT _file_sha256 AS sha FROM {t.qualified}" for t in ds.tables)
+        union = " UNION ALL ".join(f"SELECT DISTINCT _file_sha256 AS sha FROM {t.qualified}" for t in ds.tables)
         con.execute(
             f"UPDATE ops.file_manifest SET status = 'superseded' WHERE dataset = ? AND status = 'loaded' "
             f"AND rows_loaded > 0 AND sha256 NOT IN (SELECT sha FROM ({union}) WHERE sha IS NOT NULL)",
@@ -582,11 +582,11 @@ def manifest_summary(warehouse: Path) -> str:
         lines.append(f"  {st:11} {n:6d} files   rows loaded {rl:9d}   quarantined {rq:7d}   skipped {rs:5d}")
     lines.append("Per dataset (files loaded/duplicate/superseded/rejected; rows loaded/quarantined)")
     for d, lo, du, su, rej, rl, rq in per_ds:
-        lines.append(f"  {str(d):30} {lo:4d} {du:4d} {su:4d} {rej:4d}   {rl:9d} {rq:7d}")
+        lines.append(f"  {d!s:30} {lo:4d} {du:4d} {su:4d} {rej:4d}   {rl:9d} {rq:7d}")
     if reasons:
         lines.append("Reasons")
         for kind, reason, n in reasons:
-            lines.append(f"  {kind:4} {str(reason):36} {n:6d}")
+            lines.append(f"  {kind:4} {reason!s:36} {n:6d}")
     return "\n".join(lines)
 
 

@@ -526,9 +526,8 @@ def api_error(group: str, response: Any) -> tuple[str, str] | None:
     elif group == "kuaishou":
         if "result" in response and response.get("result") not in (1, "1"):
             return str(response.get("result")), str(response.get("error_msg", response.get("error", "")))
-    elif group == "weibo":
-        if "error_code" in response:
-            return str(response.get("error_code")), str(response.get("error", ""))
+    elif group == "weibo" and "error_code" in response:
+        return str(response.get("error_code")), str(response.get("error", ""))
     return None
 
 
@@ -540,29 +539,29 @@ class _Rec:
     fetched_at: datetime | None
 
 
+def _walk(node: Any, parts: list[str], level: int, parents: list[Any]) -> Iterator[tuple[Any, list[Any]]]:
+    items = node if isinstance(node, list) else [node]
+    for it in items:
+        if level + 1 < len(parts):
+            sub = get_path(it, parts[level + 1]) if isinstance(it, dict) else _MISSING
+            if sub is _MISSING or sub is None:
+                continue
+            yield from _walk(sub, parts, level + 1, [*parents, it])
+        else:
+            yield it, parents
+
+
 def iter_records(response: Any, paths: tuple[str, ...]) -> Iterator[tuple[Any, list[Any]]] | None:
-    """Records under a response for the first record path that resolves (None when none does)."""
+    """Records under a response for the first record path that resolves (None when none does).
+
+    Paths look like ``data.list`` or ``list[].details[]`` (records nested in list items; the outer item
+    is the record's parent, reachable from a column path as ``^field``)."""
     for p in paths:
-        parts = [s for s in p.split("[].")]
-        last_is_list = p.endswith("[]")
-        parts = [s.removesuffix("[]") for s in parts]
+        parts = [seg.removesuffix("[]") for seg in p.split("[].")]
         first = get_path(response, parts[0])
         if first is _MISSING or first is None:
             continue
-
-        def walk(node: Any, level: int, parents: list[Any]) -> Iterator[tuple[Any, list[Any]]]:
-            items = node if isinstance(node, list) else [node]
-            for it in items:
-                if level + 1 < len(parts):
-                    sub = get_path(it, parts[level + 1]) if isinstance(it, dict) else _MISSING
-                    if sub is _MISSING or sub is None:
-                        continue
-                    yield from walk(sub, level + 1, [*parents, it])
-                else:
-                    yield it, parents
-
-        del last_is_list
-        return walk(first, 0, [])
+        return _walk(first, parts, 0, [])
     return None
 
 
@@ -744,7 +743,7 @@ def _date_range(begin: Any, end: Any) -> list[date]:
         e = date.fromisoformat(str(end).strip())
     except ValueError:
         return []
-    out = []
+    out: list[date] = []
     d = b
     while d <= e and len(out) < 400:
         out.append(d)

@@ -79,7 +79,7 @@ def finish_wechat_sheet(b: Batch) -> None:
     other = spec.get("other_bucket")
     raws = b.cells.get("bucket_raw", [])
     fans = b.cells.get("fans", [])
-    buckets = []
+    buckets: list[str | None] = []
     for r in raws:
         t = cell_text(r).strip() if not is_blank(r) else None
         if t is None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -423,27 +422,35 @@ def _conflicting_duplicates(
     n = len(next(iter(arrays.values())))
     if n < 2:
         return
+    key_lists = [arrays[k].to_pylist() for k in keys]
+    if n < 20_000:
+        seen: set[tuple[Any, ...]] = set()
+        dup_keys: set[tuple[Any, ...]] = set()
+        for kt in zip(*key_lists):
+            (dup_keys if kt in seen else seen).add(kt)
+    else:
+        idx = pa.array(range(n), pa.int64())
+        tbl = pa.table({**{f"k{j}": arrays[k] for j, k in enumerate(keys)}, "_i": idx})
+        counts = tbl.group_by([f"k{j}" for j in range(len(keys))]).aggregate([("_i", "count")])
+        dup = counts.filter(pc.greater(counts["_i_count"], 1))
+        dup_keys = {tuple(r[f"k{j}"] for j in range(len(keys))) for r in dup.to_pylist()}
+    if not dup_keys:
+        return
     value_cols = [c.name for c in t.columns if c.stored and c.name in arrays and c.name not in keys]
-    tbl = pa.table({**{f"k_{k}": arrays[k] for k in keys},
-                    **{f"v_{v}": arrays[v] for v in value_cols},
-                    "_i": pa.array(range(n), pa.int64())})
-    con = duckdb.connect()
-    con.register("t", tbl)
-    kcols = ", ".join(f'"k_{k}"' for k in keys)
-    vexpr = "md5(CAST(struct_pack(" + ", ".join(f'"v_{v}" := "v_{v}"' for v in value_cols) + ") AS VARCHAR))" \
-        if value_cols else "''"
-    notnull = " AND ".join(f'"k_{k}" IS NOT NULL' for k in keys)
-    rows = con.execute(
-        f"SELECT _i, {kcols} FROM (SELECT *, count(DISTINCT {vexpr}) OVER (PARTITION BY {kcols}) AS nv "
-        f"FROM t WHERE {notnull}) WHERE nv > 1 ORDER BY _i"
-    ).fetchall()
-    con.close()
-    for r in rows:
-        i = r[0]
-        key_txt = ", ".join(f"{k}={v}" for k, v in zip(keys, r[1:]))
-        add(i, Problem(keys[-1], "conflicting_duplicate_key",
-                       f"natural key ({key_txt}) appears more than once in this file with different values",
-                       r[len(keys)]))
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i in range(n):
+        kt = tuple(kl[i] for kl in key_lists)
+        if kt in dup_keys and all(v is not None for v in kt):
+            groups.setdefault(kt, []).append(i)
+    for kt, rows in groups.items():
+        values = {tuple(arrays[v][i].as_py() for v in value_cols) for i in rows}
+        if len(values) <= 1:
+            continue  # identical duplicates load; staging keeps one
+        key_txt = ", ".join(f"{k}={v}" for k, v in zip(keys, kt))
+        for i in rows:
+            add(i, Problem(keys[-1], "conflicting_duplicate_key",
+                           f"natural key ({key_txt}) appears {len(rows)} times in this file with different values",
+                           kt[-1]))
 
 
 def _protect(c: ColumnDecl | None, raw: Any, fc: FileContext, arrays: dict[str, pa.Array], i: int) -> str | None:

@@ -176,59 +176,51 @@ def write_rows(
     t: TableDecl,
     rows: pa.Table,
     *,
-    sha: str,
-    order: str,
     coverage: pa.Table | None = None,
 ) -> None:
-    """Insert one file's loaded rows honouring the delivery mode (contract §1 rules 5–6).
+    """Insert the loaded rows of several files honouring the delivery mode (contract §1 rules 5–6).
 
-    ``order`` sorts deliveries: export time, then delivered_at, then path. For replaced modes the rows of
-    OLDER deliveries with the same unit (natural key, or the dataset's wider replace unit) are deleted,
-    and incoming units already held by a NEWER delivery are not inserted.
+    ``rows`` (and ``coverage``) carry ``_order``: the delivery order key of their file (export time, then
+    delivered_at, then path). For replaced modes, per unit (natural key, or the dataset's wider replace
+    unit) only the newest delivery's rows survive: rows of OLDER deliveries already in the table are
+    deleted, incoming rows of a unit already held by a NEWER delivery are not inserted, and among the
+    incoming files the newest wins. The batch's manifest rows must already be written (they give the
+    existing rows' order).
     """
     target = t.qualified
     if t.mode == "snapshot":
         if rows.num_rows:
             con.register("_incoming", rows)
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming")
+            con.execute(f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_order) FROM _incoming")
             con.unregister("_incoming")
         return
     unit = _unit_cols(t)
+    ucols = ", ".join(f'"{c}"' for c in unit)
     con.register("_incoming", rows)
     if coverage is not None:
         con.register("_coverage", coverage)
-        units_sql = f"SELECT DISTINCT {', '.join(unit)} FROM _coverage"
-    else:
-        units_sql = f"SELECT DISTINCT {', '.join(unit)} FROM _incoming"
+    src = "_coverage" if coverage is not None else "_incoming"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _units AS SELECT {ucols}, max(_order) AS mo FROM {src} GROUP BY ALL")
     older = (
-        "SELECT sha256 FROM ops.file_manifest WHERE status IN ('loaded', 'superseded') "
-        "AND order_key < ? AND sha256 <> ?"
+        "ops.file_manifest AS m WHERE m.sha256 = r._file_sha256 AND m.status IN ('loaded', 'superseded') "
+        "AND m.order_key < u.mo"
     )
-    newer = "SELECT sha256 FROM ops.file_manifest WHERE status IN ('loaded', 'superseded') AND order_key > ?"
-    con.execute(
-        f"DELETE FROM {target} AS r USING ({units_sql}) AS u WHERE {_eq('r', 'u', unit)} "
-        f"AND r._file_sha256 IN ({older})",
-        [order, sha],
-    )
-    keep_newer = (
-        f"NOT EXISTS (SELECT 1 FROM {target} AS r WHERE {_eq('r', 'i', unit)} AND r._file_sha256 IN ({newer}))"
-    )
-    if rows.num_rows:
-        con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _incoming AS i WHERE {keep_newer}", [order])
-        if t.mode == "registry":
-            con.execute(f"INSERT INTO raw.{t.name}_history BY NAME SELECT * FROM _incoming")
+    targets = [(target, "_incoming")]
     if coverage is not None:
-        cov_t = f"raw.{COVERAGE_TABLE}"
+        targets.append((f"raw.{COVERAGE_TABLE}", "_coverage"))
+    for tbl, inc in targets:
+        con.execute(f"DELETE FROM {tbl} AS r USING _units AS u, {older} AND {_eq('r', 'u', unit)}")
         con.execute(
-            f"DELETE FROM {cov_t} AS r USING ({units_sql}) AS u WHERE {_eq('r', 'u', unit)} "
-            f"AND r._file_sha256 IN ({older})",
-            [order, sha],
+            f"INSERT INTO {tbl} BY NAME SELECT i.* EXCLUDE (_order) FROM {inc} AS i JOIN _units AS u "
+            f"ON {_eq('i', 'u', unit)} AND i._order = u.mo "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {tbl} AS r WHERE {_eq('r', 'i', unit)})"
         )
-        keep = (f"NOT EXISTS (SELECT 1 FROM {cov_t} AS r WHERE {_eq('r', 'i', unit)} "
-                f"AND r._file_sha256 IN ({newer}))")
-        con.execute(f"INSERT INTO {cov_t} BY NAME SELECT * FROM _coverage AS i WHERE {keep}", [order])
-        con.unregister("_coverage")
+    if t.mode == "registry" and rows.num_rows:
+        con.execute(f"INSERT INTO raw.{t.name}_history BY NAME SELECT * EXCLUDE (_order) FROM _incoming")
+    con.execute("DROP TABLE _units")
     con.unregister("_incoming")
+    if coverage is not None:
+        con.unregister("_coverage")
 
 
 def delete_file_rows(con: duckdb.DuckDBPyConnection, sha: str, tables: Iterable[TableDecl]) -> None:
@@ -242,12 +234,17 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, sha: str, tables: Iterable[
     con.execute("DELETE FROM ops.quarantine WHERE file_sha256 = ?", [sha])
 
 
-def insert_manifest(con: duckdb.DuckDBPyConnection, row: dict[str, Any]) -> None:
-    cols = [c for c, _ in MANIFEST_COLUMNS] + ["order_key"]
-    con.execute(
-        f"INSERT INTO ops.file_manifest ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-        [row.get(c) for c in cols],
-    )
+def insert_manifest(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    types = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "TIMESTAMP": pa.timestamp("us"),
+             "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "VARCHAR[]": pa.list_(pa.string())}
+    cols = [*MANIFEST_COLUMNS, ("order_key", "VARCHAR"), ("run_id", "VARCHAR")]
+    tbl = pa.table({c: pa.array([r.get(c) for r in rows], type=types[t]) for c, t in cols})
+    con.register("_m", tbl)
+    names = ", ".join(c for c, _ in cols)
+    con.execute(f"INSERT INTO ops.file_manifest ({names}) SELECT {names} FROM _m")
+    con.unregister("_m")
 
 
 def ensure_manifest_order_column(con: duckdb.DuckDBPyConnection) -> None:

@@ -261,7 +261,8 @@ def _as_tuple(v: Any) -> tuple[str, ...]:
 
 @cache
 def load_contract(path: Path = CONTRACT_FILE) -> Contract:
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     enums = {k: {str(a): str(b) for a, b in v.items()} for k, v in doc["enums"].items()}
     datasets: dict[str, DatasetDecl] = {}
     for ds_id, ds in doc["datasets"].items():

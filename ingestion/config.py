@@ -1,0 +1,563 @@
+"""Load, validate and resolve ``fanops.yaml`` (DESIGN.md, "`fanops.yaml` (shape)").
+
+Everything a run needs besides secrets comes from here: the parsed config as frozen dataclasses, and
+the resolved landing root, warehouse file and whether the run uses the bundled sample (`Settings`).
+Unknown keys and out-of-range values raise `ConfigError`, whose lines each name the key path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+SAMPLE_LANDING = SAMPLE_DIR / "landing"
+SAMPLE_CONFIG = SAMPLE_DIR / "fanops.yaml"
+DEFAULT_WAREHOUSE = Path("warehouse") / "fanops.duckdb"
+CONFIG_NAME = "fanops.yaml"
+
+ENV_CONFIG = "FANOPS_CONFIG"
+ENV_LANDING = "FANOPS_LANDING"
+ENV_WAREHOUSE = "FANOPS_WAREHOUSE"
+ENV_PII_KEY = "FANOPS_PII_KEY"
+
+HORIZONS = ("3m", "6m")
+# KPI targets that are fractions (0.30 = 30 %); growth and uplift targets above 1 are almost surely percents.
+FRACTION_TARGETS = (
+    "fan_growth",
+    "fan_growth_gross",
+    "interaction_rate_uplift",
+    "content_quality_share",
+    "share_of_voice",
+    "positive_share",
+    "conversion_rate_by_exposures",
+)
+RATIO_TARGETS = ("roas", "roi")  # multiples, not fractions: ROAS 3.0, ROI 0.5 or 2.0
+TARGET_KEYS = FRACTION_TARGETS + RATIO_TARGETS
+SLA_CHANNELS = ("comment", "message")
+SECRET_KEYS = ("token", "secret", "password", "api_key", "access_token")
+
+
+class ConfigError(ValueError):
+    """One or more problems in a config file; each line names the key path."""
+
+    def __init__(self, problems: list[str], source: Path | None = None) -> None:
+        self.problems = list(problems)
+        self.source = source
+        where = f"{source}: " if source is not None else ""
+        if len(self.problems) == 1:
+            text = f"{where}{self.problems[0]}"
+        else:
+            text = f"{where}{len(self.problems)} problems:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(text)
+
+
+# --------------------------------------------------------------------------------------------------- model
+
+
+def _default_targets() -> Mapping[str, Mapping[str, float]]:
+    return MappingProxyType(
+        {
+            "3m": MappingProxyType({"fan_growth": 0.30, "interaction_rate_uplift": 0.20}),
+            "6m": MappingProxyType({"fan_growth": 0.50, "interaction_rate_uplift": 0.30}),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    start_date: dt.date = dt.date(2026, 7, 1)
+    baseline_days: int = 28
+    metric_age_days: int = 7
+    # horizon ('3m' | '6m') -> KPI -> target (fractions); a KPI absent here has status no_target
+    targets: Mapping[str, Mapping[str, float]] = field(default_factory=_default_targets)
+
+    def target(self, horizon: str, kpi: str) -> float | None:
+        return self.targets.get(horizon, {}).get(kpi)
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    sla_minutes: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({"comment": 120, "message": 30})
+    )
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    grace_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class FansConfig:
+    new_days: int = 30
+    active_days: int = 30
+    dormant_days: int = 90
+
+
+@dataclass(frozen=True)
+class AttributionConfig:
+    kol_window_days: int = 15
+
+
+@dataclass(frozen=True)
+class FanopsConfig:
+    timezone: str = "Asia/Shanghai"
+    landing: str | None = None
+    warehouse: str | None = None
+    plan: PlanConfig = field(default_factory=PlanConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    calendar: CalendarConfig = field(default_factory=CalendarConfig)
+    fans: FansConfig = field(default_factory=FansConfig)
+    crisis: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # free-form for now
+    attribution: AttributionConfig = field(default_factory=AttributionConfig)
+    notifications: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A resolved run setting: config plus the paths it applies to (all absolute)."""
+
+    config: FanopsConfig
+    config_path: Path | None  # the file the config was read from; None = built-in defaults
+    landing: Path
+    warehouse: Path
+    is_sample: bool
+
+
+# ---------------------------------------------------------------------------------------------- validation
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def error(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def mapping(self, value: Any, path: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.error(path, f"expected a mapping, got {_describe(value)}")
+            return {}
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            skey = str(key)
+            if skey not in allowed:
+                self.error(_join(path, skey), f"unknown key (allowed: {', '.join(allowed)})")
+            else:
+                out[skey] = item
+        return out
+
+    def integer(self, value: Any, path: str, lo: int, hi: int) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                self.error(path, f"expected a whole number, got {_describe(value)}")
+                return None
+        if not lo <= value <= hi:
+            self.error(path, f"{value} is out of range ({lo}..{hi})")
+            return None
+        return int(value)
+
+    def number(self, value: Any, path: str) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            if isinstance(value, str) and value.strip().endswith("%"):
+                self.error(path, f"{value!r} is a percent string; write a fraction (30 % is 0.30)")
+            else:
+                self.error(path, f"expected a number, got {_describe(value)}")
+            return None
+        return float(value)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _parse_plan(c: _Checker, raw: Any) -> PlanConfig:
+    d = c.mapping(raw, "plan", ("start_date", "baseline_days", "metric_age_days", "targets"))
+    defaults = PlanConfig()
+    start = defaults.start_date
+    if "start_date" in d:
+        value = d["start_date"]
+        if isinstance(value, dt.datetime):
+            c.error("plan.start_date", "expected a date (YYYY-MM-DD), got a date-time")
+        elif isinstance(value, dt.date):
+            start = value
+        elif isinstance(value, str):
+            try:
+                start = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                c.error("plan.start_date", f"{value!r} is not a date (YYYY-MM-DD)")
+        else:
+            c.error("plan.start_date", f"expected a date (YYYY-MM-DD), got {_describe(value)}")
+    baseline = defaults.baseline_days
+    if "baseline_days" in d:
+        baseline = c.integer(d["baseline_days"], "plan.baseline_days", 7, 366) or baseline
+    age = defaults.metric_age_days
+    if "metric_age_days" in d:
+        parsed = c.integer(d["metric_age_days"], "plan.metric_age_days", 0, 90)
+        age = age if parsed is None else parsed
+    targets = defaults.targets
+    if "targets" in d:
+        targets = _parse_targets(c, d["targets"])
+    return PlanConfig(start_date=start, baseline_days=baseline, metric_age_days=age, targets=targets)
+
+
+def _parse_targets(c: _Checker, raw: Any) -> Mapping[str, Mapping[str, float]]:
+    horizons = c.mapping(raw, "plan.targets", HORIZONS)
+    out: dict[str, Mapping[str, float]] = {}
+    for horizon, body in horizons.items():
+        base = f"plan.targets.{horizon}"
+        kpis = c.mapping(body, base, TARGET_KEYS)
+        parsed: dict[str, float] = {}
+        for kpi, value in kpis.items():
+            path = f"{base}.{kpi}"
+            if value is None:  # an explicit null means "no target"
+                continue
+            number = c.number(value, path)
+            if number is None:
+                continue
+            if kpi in FRACTION_TARGETS:
+                if number > 1:
+                    c.error(path, f"{_fmt(number)} is not a fraction (did you mean {number / 100:.2f}?)")
+                    continue
+                if number <= 0:
+                    c.error(path, f"{_fmt(number)} is out of range (a target must be above 0, at most 1)")
+                    continue
+            elif kpi == "roas" and number <= 0:
+                c.error(path, f"{_fmt(number)} is out of range (ROAS is GMV / cost, above 0)")
+                continue
+            elif kpi == "roi" and number <= -1:
+                c.error(path, f"{_fmt(number)} is out of range (ROI is above -1)")
+                continue
+            parsed[kpi] = number
+        out[horizon] = MappingProxyType(parsed)
+    return MappingProxyType(out)
+
+
+def _parse_service(c: _Checker, raw: Any) -> ServiceConfig:
+    d = c.mapping(raw, "service", ("sla_minutes",))
+    sla = dict(ServiceConfig().sla_minutes)
+    if "sla_minutes" in d:
+        for channel, value in c.mapping(d["sla_minutes"], "service.sla_minutes", SLA_CHANNELS).items():
+            parsed = c.integer(value, f"service.sla_minutes.{channel}", 1, 7 * 24 * 60)
+            if parsed is not None:
+                sla[channel] = parsed
+    return ServiceConfig(sla_minutes=MappingProxyType(sla))
+
+
+def _parse_fans(c: _Checker, raw: Any) -> FansConfig:
+    d = c.mapping(raw, "fans", ("new_days", "active_days", "dormant_days"))
+    base = FansConfig()
+    values = {"new_days": base.new_days, "active_days": base.active_days, "dormant_days": base.dormant_days}
+    for key in values:
+        if key in d:
+            parsed = c.integer(d[key], f"fans.{key}", 1, 3650)
+            if parsed is not None:
+                values[key] = parsed
+    if values["dormant_days"] < values["active_days"]:
+        c.error(
+            "fans.dormant_days",
+            f"{values['dormant_days']} is below fans.active_days ({values['active_days']}); "
+            "dormant fans are those inactive longer than active_days",
+        )
+    return FansConfig(**values)
+
+
+def _parse_notifications(c: _Checker, raw: Any) -> tuple[Mapping[str, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        c.error("notifications", f"expected a list, got {_describe(raw)}")
+        return ()
+    out: list[Mapping[str, Any]] = []
+    for i, item in enumerate(raw):
+        path = f"notifications[{i}]"
+        if not isinstance(item, Mapping):
+            c.error(path, f"expected a mapping, got {_describe(item)}")
+            continue
+        for key in item:
+            if str(key).lower() in SECRET_KEYS:
+                c.error(
+                    f"{path}.{key}",
+                    "secrets are not allowed in fanops.yaml; name an environment variable instead "
+                    f"(e.g. {key}_env: FANOPS_WEBHOOK_TOKEN)",
+                )
+        out.append(MappingProxyType(dict(item)))
+    return tuple(out)
+
+
+TOP_KEYS = (
+    "timezone",
+    "landing",
+    "warehouse",
+    "plan",
+    "service",
+    "calendar",
+    "fans",
+    "crisis",
+    "attribution",
+    "notifications",
+)
+
+
+def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
+    """Validate a parsed YAML document; raise `ConfigError` listing every problem."""
+    c = _Checker()
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(["the file must hold a mapping (key: value) at the top level"], source)
+    d = c.mapping(raw, "", TOP_KEYS)
+
+    timezone = FanopsConfig.timezone
+    if "timezone" in d:
+        value = d["timezone"]
+        if not isinstance(value, str):
+            c.error("timezone", f"expected an IANA zone name, got {_describe(value)}")
+        else:
+            try:
+                ZoneInfo(value)
+                timezone = value
+            except (ZoneInfoNotFoundError, ValueError):
+                c.error("timezone", f"{value!r} is not a known time zone (e.g. Asia/Shanghai)")
+
+    paths: dict[str, str | None] = {"landing": None, "warehouse": None}
+    for key in paths:
+        if key in d and d[key] is not None:
+            if isinstance(d[key], str) and d[key].strip():
+                paths[key] = d[key].strip()
+            else:
+                c.error(key, f"expected a path, got {_describe(d[key])}")
+
+    calendar = CalendarConfig()
+    if "calendar" in d:
+        cd = c.mapping(d["calendar"], "calendar", ("grace_minutes",))
+        if "grace_minutes" in cd:
+            parsed = c.integer(cd["grace_minutes"], "calendar.grace_minutes", 0, 7 * 24 * 60)
+            if parsed is not None:
+                calendar = CalendarConfig(grace_minutes=parsed)
+
+    attribution = AttributionConfig()
+    if "attribution" in d:
+        ad = c.mapping(d["attribution"], "attribution", ("kol_window_days",))
+        if "kol_window_days" in ad:
+            parsed = c.integer(ad["kol_window_days"], "attribution.kol_window_days", 1, 365)
+            if parsed is not None:
+                attribution = AttributionConfig(kol_window_days=parsed)
+
+    crisis: Mapping[str, Any] = MappingProxyType({})
+    if "crisis" in d and d["crisis"] is not None:
+        if isinstance(d["crisis"], Mapping):
+            crisis = MappingProxyType(dict(d["crisis"]))
+        else:
+            c.error("crisis", f"expected a mapping, got {_describe(d['crisis'])}")
+
+    config = FanopsConfig(
+        timezone=timezone,
+        landing=paths["landing"],
+        warehouse=paths["warehouse"],
+        plan=_parse_plan(c, d.get("plan")),
+        service=_parse_service(c, d.get("service")),
+        calendar=calendar,
+        fans=_parse_fans(c, d.get("fans")),
+        crisis=crisis,
+        attribution=attribution,
+        notifications=_parse_notifications(c, d.get("notifications")),
+    )
+    if c.problems:
+        raise ConfigError(c.problems, source)
+    return config
+
+
+def load_config(path: Path) -> FanopsConfig:
+    """Read and validate one config file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(["config file not found"], path) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"not valid YAML: {exc}"], path) from None
+    return parse_config(raw, path)
+
+
+# ---------------------------------------------------------------------------------------------- resolution
+
+
+def _abs(value: str | os.PathLike[str], base: Path) -> Path:
+    p = Path(value).expanduser()
+    return (p if p.is_absolute() else base / p).resolve()
+
+
+def find_config(
+    config: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> tuple[Path | None, bool]:
+    """The config file to use and whether it was named explicitly (argument or FANOPS_CONFIG)."""
+    env = os.environ if env is None else env
+    cwd = Path.cwd() if cwd is None else cwd
+    if config:
+        return _abs(config, cwd), True
+    if env.get(ENV_CONFIG):
+        return _abs(env[ENV_CONFIG], cwd), True
+    for candidate in (cwd / CONFIG_NAME, REPO_ROOT / CONFIG_NAME):
+        if candidate.is_file():
+            return candidate.resolve(), False
+    return None, False
+
+
+def resolve_settings(
+    config: str | os.PathLike[str] | None = None,
+    landing: str | os.PathLike[str] | None = None,
+    warehouse: str | os.PathLike[str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    export_env: bool = True,
+) -> Settings:
+    """Resolve config, landing root, warehouse and sample mode (DESIGN.md, "Command line").
+
+    - config: `config`, else FANOPS_CONFIG, else `fanops.yaml` in the cwd, else at the repo root,
+      else the built-in defaults.
+    - landing: `landing`, else FANOPS_LANDING (both relative to the cwd), else the config's `landing`
+      (relative to the config file's folder); when none is set, the bundled sample
+      `data/sample/landing` with the sample's own `data/sample/fanops.yaml`, and `is_sample=True`.
+    - warehouse: `warehouse`, else FANOPS_WAREHOUSE (relative to the cwd), else the config's `warehouse`
+      (relative to the config file's folder), else `warehouse/fanops.duckdb` under the cwd.
+
+    With `export_env`, FANOPS_WAREHOUSE is set to the resolved absolute path for child tools (dbt).
+    """
+    env = os.environ if env is None else env
+    cwd = (Path.cwd() if cwd is None else cwd).resolve()
+    config_path, _explicit = find_config(config, env, cwd)
+    cfg = load_config(config_path) if config_path is not None else FanopsConfig()
+    config_dir = config_path.parent if config_path is not None else cwd
+
+    if warehouse:
+        warehouse_path = _abs(warehouse, cwd)
+    elif env.get(ENV_WAREHOUSE):
+        warehouse_path = _abs(env[ENV_WAREHOUSE], cwd)
+    elif cfg.warehouse:
+        warehouse_path = _abs(cfg.warehouse, config_dir)
+    else:
+        warehouse_path = _abs(DEFAULT_WAREHOUSE, cwd)
+
+    is_sample = False
+    if landing:
+        landing_path = _abs(landing, cwd)
+    elif env.get(ENV_LANDING):
+        landing_path = _abs(env[ENV_LANDING], cwd)
+    elif cfg.landing:
+        landing_path = _abs(cfg.landing, config_dir)
+    else:
+        landing_path = SAMPLE_LANDING.resolve()
+        is_sample = True
+        if SAMPLE_CONFIG.is_file():
+            config_path = SAMPLE_CONFIG.resolve()
+            cfg = load_config(config_path)
+
+    if export_env:
+        os.environ[ENV_WAREHOUSE] = str(warehouse_path)
+    return Settings(
+        config=cfg,
+        config_path=config_path,
+        landing=landing_path,
+        warehouse=warehouse_path,
+        is_sample=is_sample,
+    )
+
+
+# ------------------------------------------------------------------------------------------------- PII key
+
+
+def default_key_file() -> Path:
+    return Path.home() / ".config" / "fanops" / "pii.key"
+
+
+def key_version(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:8]
+
+
+def _warn(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def resolve_pii_key(
+    is_sample: bool,
+    env: Mapping[str, str] | None = None,
+    key_file: Path | None = None,
+    warn: Callable[[str], None] = _warn,
+    export_env: bool = True,
+) -> tuple[bytes, str]:
+    """The pseudonymisation key and its version (first 8 hex of its sha256).
+
+    FANOPS_PII_KEY wins. Without it a run on the bundled sample gets a local key, made once at
+    ~/.config/fanops/pii.key (mode 0600, outside the repo), with a loud warning; any other run fails with
+    `PiiKeyError`, because pseudonyms made with a throw-away key cannot be joined with later loads.
+    """
+    env = os.environ if env is None else env
+    value = env.get(ENV_PII_KEY)
+    if not value:
+        if not is_sample:
+            raise PiiKeyError(
+                f"{ENV_PII_KEY} is not set. Real landing data is pseudonymised with a secret key: set "
+                f"{ENV_PII_KEY} (e.g. `export {ENV_PII_KEY}=$(python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))')`) and keep it: the same key must be used for every load."
+            )
+        path = key_file or default_key_file()
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+            created = "generated a new"
+        else:
+            created = "using the"
+        value = path.read_text(encoding="utf-8").strip()
+        bar = "!" * 78
+        warn(
+            f"{bar}\n!! WARNING: {ENV_PII_KEY} is not set; {created} LOCAL key at {path}\n"
+            f"!! for the bundled SAMPLE data only. Pseudonyms made with it are not for real data.\n{bar}"
+        )
+        env = {**env, ENV_PII_KEY: value}
+        if export_env:
+            os.environ[ENV_PII_KEY] = value  # child tools (dagster dev) see the same key
+    return _load_key(env)
+
+
+class PiiKeyError(RuntimeError):
+    pass
+
+
+def _load_key(env: Mapping[str, str]) -> tuple[bytes, str]:
+    from ingestion.pii import load_key  # local import: config must load without pyarrow
+
+    return load_key(env)
