@@ -67,7 +67,17 @@ def hashed_ref(published_utc: datetime, text: str) -> str:
 def _hashed_post_ref(ctx: DeriveContext, col: ColumnDecl) -> dict[str, list[Any]]:
     times = ctx.cols.get(col.args["time"]) or [None] * ctx.n
     texts = ctx.cols.get(col.args["text"]) or [None] * ctx.n
-    out = [hashed_ref(t, x) if t is not None and x is not None else None for t, x in zip(times, texts)]
+    cache: dict[tuple[Any, Any], str] = {}  # comments of one video share its (time, title)
+    out: list[str | None] = []
+    for t, x in zip(times, texts):
+        if t is None or x is None:
+            out.append(None)
+            continue
+        k = (t, x)
+        v = cache.get(k)
+        if v is None:
+            v = cache[k] = hashed_ref(t, x)
+        out.append(v)
     return {col.name: out}
 
 
@@ -169,6 +179,17 @@ def _strip_prefix(ctx: DeriveContext, col: ColumnDecl) -> dict[str, list[Any]]:
     src = ctx.cols.get(col.args["from"]) or [None] * ctx.n
     prefix = col.args["prefix"]
     return {col.name: [v.removeprefix(prefix).strip() if v is not None else None for v in src]}
+
+
+@derive("any_true")
+def _any_true(ctx: DeriveContext, col: ColumnDecl) -> dict[str, list[Any]]:
+    """True when any source is true, False when all known sources are false, NULL when none is known."""
+    srcs = [ctx.cols.get(name) or [None] * ctx.n for name in col.args["from"].split(",")]
+    out: list[bool | None] = []
+    for vals in zip(*srcs):
+        known = [v for v in vals if v is not None]
+        out.append(any(known) if known else None)
+    return {col.name: out}
 
 
 @derive("is_not_null")

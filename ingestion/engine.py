@@ -201,6 +201,10 @@ def read_file(
             registry=registry,
         )
         out.results = _process(ex, fc)
+        row_exports = [r.row_export_max for r in out.results if r.row_export_max is not None]
+        if row_exports and out.export_source != "in_file":
+            # §1 rule 7(a): a JSONL record's own fetched_at is an export time in the file
+            out.export_at, out.export_source = max(row_exports), "in_file"
         starts = [r.period[0] for r in out.results if r.period[0] is not None]
         ends = [r.period[1] for r in out.results if r.period[1] is not None]
         if starts:
@@ -405,11 +409,12 @@ def _flush(run: _Run, chunk: list[tuple[FileOutcome, _Pending]]) -> None:
         for out, _f, order in loaded:
             for rr in out.results:
                 decl[rr.table.name] = rr.table
+                dp = order.split("|", 1)[1]  # delivered_at|path: the tie-breakers after each row's export time
                 by_table.setdefault(rr.table.name, []).append(
-                    rr.rows.append_column("_order", pa.array([order] * rr.rows.num_rows, pa.string())))
+                    rr.rows.append_column("_dp", pa.array([dp] * rr.rows.num_rows, pa.string())))
                 if rr.coverage is not None:
                     cov.setdefault(rr.table.name, []).append(
-                        rr.coverage.append_column("_order", pa.array([order] * rr.coverage.num_rows, pa.string())))
+                        rr.coverage.append_column("_dp", pa.array([dp] * rr.coverage.num_rows, pa.string())))
                 quarantine.extend(rr.quarantine)
         for name, parts in by_table.items():
             rows = pa.concat_tables(parts, promote_options="permissive")

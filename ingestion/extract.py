@@ -565,17 +565,36 @@ def iter_records(response: Any, paths: tuple[str, ...]) -> Iterator[tuple[Any, l
     return None
 
 
-def _field(rec: _Rec, col: ColumnDecl) -> Any:
+def _column_values(recs: list[_Rec], col: ColumnDecl) -> list[Any]:
+    """One column's cells from all records (first present, non-null path wins). Hot loop: plain
+    comprehensions over pre-split paths."""
+    out: list[Any] = [None] * len(recs)
+    todo = list(range(len(recs)))
     for path in col.paths:
+        if not todo:
+            break
         if path.startswith("@request."):
-            v = rec.request.get(path[len("@request.") :], _MISSING) if isinstance(rec.request, dict) else _MISSING
+            key = path[len("@request.") :]
+            vals = [recs[i].request.get(key) if isinstance(recs[i].request, dict) else None for i in todo]
         elif path.startswith("^"):
-            v = get_path(rec.parents[-1], path[1:]) if rec.parents else _MISSING
+            sub = path[1:]
+            vals = [(_none(get_path(recs[i].parents[-1], sub)) if recs[i].parents else None) for i in todo]
+        elif "." not in path:
+            vals = [o.get(path) if type(o) is dict else None for o in (recs[i].obj for i in todo)]
         else:
-            v = get_path(rec.obj, path) if isinstance(rec.obj, dict) else _MISSING
-        if v is not _MISSING and v is not None:
-            return v
-    return None
+            vals = [_none(get_path(recs[i].obj, path)) for i in todo]
+        rest = []
+        for i, v in zip(todo, vals):
+            if v is None:
+                rest.append(i)
+            else:
+                out[i] = v
+        todo = rest
+    return out
+
+
+def _none(v: Any) -> Any:
+    return None if v is _MISSING else v
 
 
 def _looks_like_response(obj: Any, tables: list[TableDecl]) -> bool:
@@ -669,8 +688,10 @@ def extract_json(doc: Document, ds: DatasetDecl, group: str, account: str | None
                 if table.coverage == "requested_dates":
                     coverage[table.name].extend(_date_range(request.get("begin_date"), request.get("end_date")))
                 it = iter_records(response, table.records)
-                for obj, parents in it or []:
-                    add(table, obj, parents, request, call_fetched, line)
+                got = [_Rec(obj, parents, request, call_fetched) for obj, parents in it or []]
+                recs[table.name].extend(got)
+                rownums[table.name].extend(range(ordinal + 1, ordinal + 1 + len(got)))
+                ordinal += len(got)
         else:
             if wrappers_only:
                 raise FileRejected(
@@ -724,7 +745,7 @@ def extract_json(doc: Document, ds: DatasetDecl, group: str, account: str | None
         for c in t.columns:
             if c.derived is not None or c.drop or not c.paths:
                 continue
-            b.cells[c.name] = [_field(r, c) for r in recs[t.name]]
+            b.cells[c.name] = _column_values(recs[t.name], c)
             b.sources[c.name] = c.paths[0]
         b.meta["records"] = recs[t.name] if t.format == "portrait_json" else None
         batches.append(b)

@@ -77,6 +77,7 @@ class RowResult:
     period: tuple[Any, Any] = (None, None)
     problems_by_reason: dict[str, int] = field(default_factory=dict)
     computed_rows: int = 0  # loaded rows that are not delivered records (portrait `other` remainders)
+    row_export_max: datetime | None = None  # newest per-record export time (JSONL fetched_at, 数据截至时间)
 
     @property
     def records_loaded(self) -> int:
@@ -138,6 +139,7 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
     twins: dict[str, pa.Array] = {}
     # row-level export time (listening fetched_at, kol_posts metrics_as_of)
     row_export: list[datetime | None] | None = None
+    row_export_max: datetime | None = None
     order = [c for c in t.columns if c.read and not c.drop and c.ctype is not None]
     if t.row_export_time:
         first = t.column(t.row_export_time)
@@ -183,6 +185,8 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
             row_export = [
                 v.replace(tzinfo=UTC) if v is not None else None for v in arrays[c.name].to_pylist()
             ]
+            known_exports = [v for v in row_export if v is not None]
+            row_export_max = max(known_exports) if known_exports else None
             row_export = [v or fc.export_at if fc.export_in_file else v for v in row_export]
 
     # derivations (ids still in clear text)
@@ -204,7 +208,7 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
             add(i, Problem(column, reason, msg, raw))
 
     # row rules
-    _required(t, b, arrays, add)
+    _required(t, b, arrays, add, problems)
     _table_checks(t, b, arrays, lazy, fc, add, row_export)
     if problems is not None:
         _conflicting_duplicates(t, arrays, problems, add)
@@ -230,7 +234,8 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
     if row_export is not None:
         exp = [(v or fc.export_at).astimezone(UTC).replace(tzinfo=None) for v in row_export]
     elif b.row_export_at and len(b.row_export_at) == n and any(b.row_export_at):
-        exp = [(v or fc.export_at).astimezone(UTC).replace(tzinfo=None) for v in b.row_export_at]
+        conv = {v: (v or fc.export_at).astimezone(UTC).replace(tzinfo=None) for v in set(b.row_export_at)}
+        exp = [conv[v] for v in b.row_export_at]
     else:
         exp = [fc.export_at.astimezone(UTC).replace(tzinfo=None)] * n
     cols["_export_at"] = pa.array(exp, pa.timestamp("us"))
@@ -278,7 +283,8 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
     computed = 0
     if "is_computed_other" in table.column_names:
         computed = int(pc.sum(pc.cast(table["is_computed_other"], pa.int64())).as_py() or 0)
-    return RowResult(t, table, quarantine, b.rows_read, b.rows_skipped, cov, period, by_reason, computed)
+    return RowResult(t, table, quarantine, b.rows_read, b.rows_skipped, cov, period, by_reason, computed,
+                     row_export_max)
 
 
 def _parse_grouped(
@@ -335,7 +341,9 @@ def _namespaces(c: ColumnDecl, arrays: dict[str, pa.Array], fc: FileContext, n: 
     return ns
 
 
-def _required(t: TableDecl, b: Batch, arrays: dict[str, pa.Array], add: Any) -> None:
+def _required(
+    t: TableDecl, b: Batch, arrays: dict[str, pa.Array], add: Any, problems: dict[int, list[Problem]]
+) -> None:
     for c in t.columns:
         if not (c.required or (c.key and not c.nullable_key)) or c.drop:
             continue
@@ -349,7 +357,7 @@ def _required(t: TableDecl, b: Batch, arrays: dict[str, pa.Array], add: Any) -> 
         cells = b.cells.get(c.name)
         for i in pc.indices_nonzero(nulls).to_pylist():
             raw = cells[i] if cells is not None else None
-            if cells is not None and not is_blank(raw) and raw is not None:
+            if any(p.column == c.name for p in problems.get(i, ())):
                 continue  # a parse error was already recorded for this cell
             shown = c.header or (c.paths[0] if c.paths else c.name)
             if c.derived:

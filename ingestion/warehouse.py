@@ -171,6 +171,9 @@ def _eq(a: str, b: str, cols: Iterable[str]) -> str:
     return " AND ".join(f'{a}."{c}" IS NOT DISTINCT FROM {b}."{c}"' for c in cols)
 
 
+ORDER_FMT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
 def write_rows(
     con: duckdb.DuckDBPyConnection,
     t: TableDecl,
@@ -180,47 +183,54 @@ def write_rows(
 ) -> None:
     """Insert the loaded rows of several files honouring the delivery mode (contract §1 rules 5–6).
 
-    ``rows`` (and ``coverage``) carry ``_order``: the delivery order key of their file (export time, then
-    delivered_at, then path). For replaced modes, per unit (natural key, or the dataset's wider replace
-    unit) only the newest delivery's rows survive: rows of OLDER deliveries already in the table are
-    deleted, incoming rows of a unit already held by a NEWER delivery are not inserted, and among the
-    incoming files the newest wins. The batch's manifest rows must already be written (they give the
-    existing rows' order).
+    "Newer" is decided per row: the row's export time (`_export_at`: the file's, a wrapper call's
+    `fetched_at`, or the record's own `fetched_at`/数据截至时间), then the file's delivered_at, then its
+    path (``_dp`` carries "delivered_at|path"). For replaced modes, per unit (natural key, or the
+    dataset's wider replace unit) only the newest rows survive: rows already in the table that are older
+    are deleted, incoming rows of a unit already held by a newer row are not inserted, and among incoming
+    rows the newest wins. The batch's manifest rows must already be written.
     """
     target = t.qualified
+    con.register("_incoming_raw", rows)
     if t.mode == "snapshot":
         if rows.num_rows:
-            con.register("_incoming", rows)
-            con.execute(f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_order) FROM _incoming")
-            con.unregister("_incoming")
+            con.execute(f"INSERT INTO {target} BY NAME SELECT * EXCLUDE (_dp) FROM _incoming_raw")
+        con.unregister("_incoming_raw")
         return
     unit = _unit_cols(t)
     ucols = ", ".join(f'"{c}"' for c in unit)
-    con.register("_incoming", rows)
+    order = f"strftime(_export_at, '{ORDER_FMT}') || '|' || _dp"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS SELECT *, {order} AS _order FROM _incoming_raw")
+    con.unregister("_incoming_raw")
     if coverage is not None:
-        con.register("_coverage", coverage)
+        con.register("_coverage_raw", coverage)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _coverage AS SELECT *, {order} AS _order FROM _coverage_raw")
+        con.unregister("_coverage_raw")
     src = "_coverage" if coverage is not None else "_incoming"
     con.execute(f"CREATE OR REPLACE TEMP TABLE _units AS SELECT {ucols}, max(_order) AS mo FROM {src} GROUP BY ALL")
-    older = (
-        "ops.file_manifest AS m WHERE m.sha256 = r._file_sha256 AND m.status IN ('loaded', 'superseded') "
-        "AND m.order_key < u.mo"
+    existing_order = (
+        f"strftime(r._export_at, '{ORDER_FMT}') || '|' || substr(m.order_key, strpos(m.order_key, '|') + 1)"
     )
     targets = [(target, "_incoming")]
     if coverage is not None:
         targets.append((f"raw.{COVERAGE_TABLE}", "_coverage"))
     for tbl, inc in targets:
-        con.execute(f"DELETE FROM {tbl} AS r USING _units AS u, {older} AND {_eq('r', 'u', unit)}")
         con.execute(
-            f"INSERT INTO {tbl} BY NAME SELECT i.* EXCLUDE (_order) FROM {inc} AS i JOIN _units AS u "
+            f"DELETE FROM {tbl} AS r USING _units AS u, ops.file_manifest AS m "
+            f"WHERE m.sha256 = r._file_sha256 AND m.status IN ('loaded', 'superseded') "
+            f"AND {existing_order} < u.mo AND {_eq('r', 'u', unit)}"
+        )
+        con.execute(
+            f"INSERT INTO {tbl} BY NAME SELECT i.* EXCLUDE (_order, _dp) FROM {inc} AS i JOIN _units AS u "
             f"ON {_eq('i', 'u', unit)} AND i._order = u.mo "
             f"WHERE NOT EXISTS (SELECT 1 FROM {tbl} AS r WHERE {_eq('r', 'i', unit)})"
         )
     if t.mode == "registry" and rows.num_rows:
-        con.execute(f"INSERT INTO raw.{t.name}_history BY NAME SELECT * EXCLUDE (_order) FROM _incoming")
+        con.execute(f"INSERT INTO raw.{t.name}_history BY NAME SELECT * EXCLUDE (_order, _dp) FROM _incoming")
     con.execute("DROP TABLE _units")
-    con.unregister("_incoming")
+    con.execute("DROP TABLE _incoming")
     if coverage is not None:
-        con.unregister("_coverage")
+        con.execute("DROP TABLE _coverage")
 
 
 def delete_file_rows(con: duckdb.DuckDBPyConnection, sha: str, tables: Iterable[TableDecl]) -> None:

@@ -26,7 +26,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 # Appended after the last line: if a quote is still open the reader swallows it into the field.
 # It carries its own line end so that "the sentinel alone" and "an open quoted field that swallowed the
 # sentinel" can never look alike (the swallowed one keeps the "\n").
-_SENTINEL = "\ufdd0fanops-eof\ufdd0"
+_SENTINEL = "\ufdd0\ufdd1\ufdd2\ufdd3\ufdd4"  # Unicode noncharacters: never a delimiter
 _SENTINEL_LINE = _SENTINEL + "\n"
 _FIELD_LIMIT = 2**31 - 1
 
@@ -60,7 +60,7 @@ def _count_breaks(s: str) -> int:
 
 def delimited(text: str, delimiter: str) -> Table:
     """Parse ``text`` (already decoded, BOM-free) as RFC 4180 records split on ``delimiter``."""
-    if len(delimiter) != 1 or delimiter in '\r\n"':
+    if len(delimiter) != 1 or delimiter in '\r\n"' or delimiter in _SENTINEL:
         raise ValueError(f"delimiter must be one character other than CR, LF and '\"': {delimiter!r}")
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .encoding import UTF8_BOM, bom_length, check_utf16_bom, decode_html, decode_text
+from .encoding import bom_length, check_utf16_bom, decode_html, decode_text
 from .htmltable import read_tables
 from .jsondoc import read_json, try_json_bytes
 from .model import Document, FileRejected
@@ -105,4 +105,4 @@ def _first_non_space(text: str) -> str:
     return ""
 
 
-__all__ = ["UTF8_BOM", "read_document"]
+__all__ = ["read_document"]

@@ -113,7 +113,7 @@ def read_json(text: str, encoding: str, bom_len: int, *, whole_tried: bool = Fal
         for line_no, start, end in nonblank:
             line = text[start:end]
             try:
-                obj = _loads(line, exact)
+                obj = _loads(line, exact and _LONG_DIGITS.search(line) is not None)
             except RecursionError:
                 bad.append((line_no, "line is not valid JSON: nesting too deep"))
                 continue

@@ -140,8 +140,9 @@ def orders(w: World, out: Out) -> None:
     big = w.scale > BIG_SCALE
     if big:
         for d in w.dates:
-            for tag, at in (("", datetime.combine(d + timedelta(days=1), time(8, 0))),
-                            ("_复核", datetime.combine(d + timedelta(days=21), time(8, 0)))):
+            first = datetime.combine(d + timedelta(days=1), time(8, 0))
+            redo = min(datetime.combine(d + timedelta(days=21), time(8, 0)), w.last_export)
+            for tag, at in (("", first), ("_复核", redo))[: 2 if redo > first else 1]:
                 # streamed: the day's orders are regenerated (same RNG) and written row by row
                 rows_iter = (x for x in (_order_row(o, at) for o in _iter_orders(w, d, refs)) if x)
                 n = out.stream_csv(f"{base}/{month_dir(d)}/订单导出_{d:%Y%m%d}{tag}.csv", ORDER_COLS, rows_iter,
@@ -156,7 +157,8 @@ def orders(w: World, out: Out) -> None:
     for wi, wk in enumerate(weeks):
         os_ = [o for d in wk for o in _orders_for_day(w, d, refs)]
         first = datetime.combine(wk[-1] + timedelta(days=1), time(8, 0))
-        for tag, at in (("", first), ("_复核", first + timedelta(days=21)))[: 2 if wi % 2 == 0 else 1]:
+        redo = min(first + timedelta(days=21), w.last_export)
+        for tag, at in (("", first), ("_复核", redo))[: 2 if wi % 2 == 0 and redo > first else 1]:
             rows = [x for x in (_order_row(o, at) for o in os_) if x]
             if wi == 2 and not tag:
                 for row in rows:
@@ -374,7 +376,8 @@ def ops(w: World, out: Out) -> None:
             orows.append([bid, plat, d.isoformat(), 7, wan(f) if i % 2 else f, r.randint(4, 14),
                           int(r.uniform(3000, 15000) * w.promo(d))])
     if sundays:
-        orows.append(["B-SY", "微博", sundays[-1].isoformat(), 30, wan(500000), 41, 53120])
+        # a 30-day period (not a whole ISO week: stays in raw), ending on a Saturday
+        orows.append(["B-SY", "微博", (sundays[-1] - timedelta(days=1)).isoformat(), 30, wan(500000), 41, 53120])
     out.write_csv("ops/competitor_observations/竞品周数据.csv", ocols, orows)
     out.count("ops/competitor_observations", len(orows))
     # ---- team ----

@@ -195,13 +195,15 @@ def wechat(w: World, out: Out) -> None:
     for p in posts:
         by_day.setdefault(p.published.date(), []).append(p)
     for i, (d, group) in enumerate(sorted(by_day.items())):
-        fetched = datetime.combine(d + timedelta(days=8), time(9, 0))
+        fetched = min(datetime.combine(d + timedelta(days=8), time(9, 0)), w.last_fetch)
         lst = []
         n = 0
         for p in group:
             details = []
             for s in range(7):
                 sd = d + timedelta(days=s)
+                if sd >= fetched.date():
+                    break
                 at = datetime.combine(sd, time(23, 59, 59))
                 v = p.metric("views", at)
                 details.append({"stat_date": sd.isoformat(), "target_user": 50000, "int_page_read_user": int(v * 0.87),
@@ -224,8 +226,7 @@ def wechat(w: World, out: Out) -> None:
         out.count("wechat/articles", n)
     # ---- comments ----
     for p in posts:
-        fetched = p.published + timedelta(days=10)
-        fetched = fetched.replace(hour=9, minute=0, second=0)
+        fetched = min((p.published + timedelta(days=10)).replace(hour=9, minute=0, second=0), w.last_fetch)
         r = rng(w.seed, "wxc", p.ids["post_ref"])
         n_total = poisson(r, 5.0 * w.scale * math.exp(r.gauss(0, 0.8)))
         chunk = COMMENTS_PER_FILE
@@ -355,7 +356,7 @@ def douyin(w: World, out: Out) -> None:
     if first_rel and not big:
         # exact duplicate delivery under another name (status duplicate)
         src = out.root / first_rel
-        out.write_bytes(first_rel.replace(".xlsx", " (1).xlsx"), src.read_bytes())
+        out.write_bytes(first_rel.replace(".xlsx", "_副本.xlsx"), src.read_bytes())
     # ---- fans: overlapping 7/15/30-day pulls, wrapped and bare ----
     fans = w.followers[f"{acc}@douyin"]
     for dtype, step, wrapped in ((7, 7, True), (15, 15, False), (30, 30, True)):
@@ -381,7 +382,7 @@ def douyin(w: World, out: Out) -> None:
     # ---- comments with the account's replies ----
     dy_acc = next(a for a in ACCOUNTS if a.slug == acc and a.platform == "douyin")
     for p in posts:
-        fetched = (p.published + timedelta(days=7)).replace(hour=9, minute=30, second=0)
+        fetched = min((p.published + timedelta(days=7)).replace(hour=9, minute=30, second=0), w.last_fetch)
         r = rng(w.seed, "dyc", p.ids["item_id"])
         n_total = poisson(r, 6.0 * w.scale * math.exp(r.gauss(0, 0.8)))
         chunk = COMMENTS_PER_FILE
@@ -587,7 +588,8 @@ def xiaohongshu(w: World, out: Out) -> None:
                          p.metric("impressions", at), p.metric("views", at), round(p.final["cover_ctr"], 4),
                          p.metric("likes", at), p.metric("comments", at), p.metric("saves", at),
                          p.metric("new_followers", at), p.metric("shares", at),
-                         f"{aw}秒" if j % 2 == 0 else f"{round(aw, 1)}s", p.metric("danmaku", at)])
+                         (f"{round(aw)}秒" if j % 4 == 2 else f"{aw}秒") if j % 2 == 0 else f"{round(aw, 1)}s",
+                         p.metric("danmaku", at)])
         hint = ["最多导出最近30天发布的笔记数据，数据更新至" + cn_date((at - timedelta(days=1)).date())]
         out.write_xlsx(f"{base}/notes/{month_dir(at)}/笔记列表明细_{at:%Y%m%d}.xlsx",
                        [("笔记列表明细", [hint, cols, *rows])])
@@ -697,6 +699,7 @@ def weibo(w: World, out: Out) -> None:
             for j, (d, n, lo, t) in enumerate(rows):
                 sheet.append([excel_serial(d) if j % 2 else ("date", d), t, n, lo, n - lo])
             out.write_xlsx(rel + ".xlsx", [("粉丝趋势", sheet)])
+            out.count("weibo/fans", len(rows))
         else:
             body: list[list[Any]] = []
             for j, (d, n, lo, t) in enumerate(rows):
@@ -711,10 +714,10 @@ def weibo(w: World, out: Out) -> None:
             if mi == 4:
                 body.append([f"{rows[0][0].year}-09-31", rows[-1][3], 1, 1, 0])  # invalid_date (bad row)
             out.write_csv(rel + ".csv", hdr, body, encoding="utf-8-sig" if mi == 0 else "utf-8")
-        out.count("weibo/fans", len(rows))
+            out.count("weibo/fans", len(body))
     # ---- comments, with the account's replies through reply_comment ----
     for pi, p in enumerate(posts):
-        fetched = (p.published + timedelta(days=5)).replace(hour=22, minute=0, second=0)
+        fetched = min((p.published + timedelta(days=5)).replace(hour=22, minute=0, second=0), w.last_fetch)
         r = rng(w.seed, "wbc", p.ids["mid"])
         lam = 6.0 * w.scale * math.exp(r.gauss(0, 0.8))
         if p.published.date() in (w.burst_day, w.burst_day - timedelta(days=1)):
@@ -749,7 +752,7 @@ def weibo(w: World, out: Out) -> None:
             suffix = f"_{part // chunk + 1:03d}" if n_total > chunk else ""
             rel = f"{base}/comments/{month_dir(p.published)}/comments_{p.ids['mid']}{suffix}.json"
             bare = {"comments": cms, "previous_cursor": 0, "next_cursor": 0, "total_number": len(cms)}
-            if pi % 3 == 2:
+            if pi % 3 == 2 and cms:  # (an empty bare page would be byte-identical to other empty pages)
                 out.write_json(rel, bare)
                 out.write_json(rel + ".meta.json", {"exported_at": iso_local(fetched)})
             else:

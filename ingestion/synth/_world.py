@@ -117,6 +117,9 @@ class World:
     def __init__(self, seed: int, start: date, days: int, scale: float) -> None:
         self.seed, self.start, self.days, self.scale = seed, start, days, scale
         self.end = start + timedelta(days=days - 1)  # last day with data
+        # nothing is exported or fetched after the morning after the last day
+        self.last_export = datetime.combine(self.end + timedelta(days=1), time(8, 0))
+        self.last_fetch = datetime.combine(self.end + timedelta(days=1), time(9, 30))
         self.dates = [start + timedelta(days=i) for i in range(days)]
         y = start.year
         self.peaks = [date(y, 6, 18), date(y, 11, 11), date(y + 1, 6, 18)]

@@ -97,7 +97,10 @@ SPLIT_RE = re.compile(r"[|、,，;；]")
 
 
 def ref_list(cell: Cell, ctype: ColumnType, ctx: ParseContext) -> tuple[list[str] | None, None]:
-    items = [p.strip() for p in SPLIT_RE.split(cell_text(cell))]
+    if isinstance(cell, (list, tuple)):  # a JSON array (listening matched_keywords)
+        items = [cell_text(x).strip() for x in cell if x is not None]
+    else:
+        items = [p.strip() for p in SPLIT_RE.split(cell_text(cell))]
     items = [p for p in items if p]
     if not items:
         return None, None

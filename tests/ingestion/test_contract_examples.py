@@ -142,6 +142,7 @@ def test_weibo(wh: duckdb.DuckDBPyConnection) -> None:
     assert p[0][:5] == ("5096358245224017", datetime(2024, 11, 1, 4, 0, 3), 312, 187, 1046)
     assert p[0][6].endswith("#青禾桂花乌龙#") and "<a" not in p[0][6]
     assert p[1][5] == "上海"
+    assert wh.execute("SELECT is_truncated FROM raw.weibo_posts ORDER BY published_at").fetchall() == [(False,), (True,)]
     c = wh.execute("SELECT comment_id, is_from_account, parent_comment_id FROM raw.weibo_comments ORDER BY 1").fetchall()
     assert c == [("5096360184302231", False, None), ("5096393512118870", True, "5096360184302231")]
 

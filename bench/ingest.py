@@ -1,0 +1,199 @@
+"""Ingestion benchmark: fanops against DuckDB's own readers on the same bytes, in the same process.
+
+    .venv/bin/python bench/ingest.py --scale 400 --days 184 [--tree DIR] [--keep]
+
+Generates (or reuses) a synthetic landing tree with `fanops synth`, ingests it into a fresh warehouse,
+then loads the same CSV / JSON / JSONL files with DuckDB's readers (`read_csv`, `read_json`) into tables,
+and prints wall time, CPU time, rows/s, MB/s and peak RSS per file family, the ratio fanops ÷ DuckDB,
+and a rerun with nothing new. Not part of `make test` (`make bench`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingestion.engine import IngestOptions, ingest  # noqa: E402
+from ingestion.landing import classify, iter_deliveries  # noqa: E402
+from ingestion.readers.detect import read_document  # noqa: E402
+
+
+class PeakRSS:
+    """Samples this process's RSS every 50 ms (ru_maxrss cannot be reset between phases)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        p = psutil.Process()
+        while not self._stop.is_set():
+            self.peak = max(self.peak, p.memory_info().rss)
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakRSS:
+        self._t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._t.join()
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def families(landing: Path) -> dict[str, list[Path]]:
+    """Files DuckDB can read directly, grouped by (dataset, format): UTF-8 CSV, JSON wrappers, JSONL."""
+    out: dict[str, list[Path]] = defaultdict(list)
+    for p in iter_deliveries(landing):
+        info = classify(p.relative_to(landing).as_posix())
+        if info.dataset is None:
+            continue
+        head = p.open("rb").read(4)
+        if head.startswith(b"PK") or head.startswith(b"\xd0\xcf"):
+            continue
+        try:
+            doc = read_document(p.read_bytes())
+        except Exception:  # noqa: BLE001 - rejected files are not part of the comparison
+            continue
+        if doc.file_type == "csv" and doc.encoding in ("utf-8", "utf-8-sig"):
+            out[f"{info.dataset.id}|csv"].append(p)
+        elif doc.file_type == "jsonl":
+            out[f"{info.dataset.id}|jsonl"].append(p)
+        elif doc.file_type == "json":
+            out[f"{info.dataset.id}|json"].append(p)
+    return out
+
+
+def duckdb_load(files: dict[str, list[Path]], con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, int, int]]:
+    """Load each family with DuckDB's own reader into a table: (seconds, rows, bytes)."""
+    res: dict[str, tuple[float, int, int]] = {}
+    for i, (fam, paths) in enumerate(sorted(files.items())):
+        lst = "[" + ", ".join(f"'{p}'" for p in paths) + "]"
+        size = sum(p.stat().st_size for p in paths)
+        kind = fam.rsplit("|", 1)[1]
+        if kind == "csv":
+            sql = f"SELECT * FROM read_csv({lst}, all_varchar = true, union_by_name = true)"
+        elif kind == "jsonl":
+            sql = f"SELECT * FROM read_json({lst}, format = 'newline_delimited', union_by_name = true)"
+        else:
+            sql = f"SELECT * FROM read_json({lst}, maximum_object_size = 1000000000, union_by_name = true)"
+        t = time.perf_counter()
+        try:
+            con.execute(f"CREATE TABLE t{i} AS {sql}")
+            rows = con.execute(f"SELECT count(*) FROM t{i}").fetchone()[0]  # type: ignore[index]
+        except duckdb.Error as exc:
+            print(f"  duckdb could not read {fam}: {exc}".splitlines()[0])
+            continue
+        res[fam] = (time.perf_counter() - t, rows, size)
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=50.0)
+    ap.add_argument("--days", type=int, default=184)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--tree", type=Path, help="landing tree to (re)use; generated when missing")
+    ap.add_argument("--keep", action="store_true", help="keep the warehouse")
+    ap.add_argument("--json", type=Path, help="write the figures as JSON here")
+    args = ap.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="fanops-bench-"))
+    tree = args.tree or work / "landing"
+    if not tree.exists():
+        from ingestion.synth import generate
+
+        t = time.perf_counter()
+        counts = generate(tree, days=args.days, scale=args.scale, seed=args.seed)
+        print(f"synth: {time.perf_counter() - t:.1f}s  {json.dumps(counts, ensure_ascii=False)}")
+    files = list(iter_deliveries(tree))
+    total_bytes = sum(p.stat().st_size for p in files)
+    print(f"tree: {tree}  files {len(files)}  {total_bytes / 1e6:.1f} MB")
+
+    wh = work / "wh.duckdb"
+    key = b"bench-key-0123456789abcdef0123456789"
+    with PeakRSS() as rss:
+        c0, t0 = cpu(), time.perf_counter()
+        result = ingest(IngestOptions(tree, wh, key, "bench"))
+        wall, cpu_s = time.perf_counter() - t0, cpu() - c0
+    tot = result.totals()
+    print(f"fanops ingest: wall {wall:.1f}s cpu {cpu_s:.1f}s rows read {tot.rows_read} "
+          f"({tot.rows_read / wall:,.0f} rows/s, {total_bytes / 1e6 / wall:.1f} MB/s) peak RSS {rss.peak / 1e9:.2f} GB")
+
+    t0 = time.perf_counter()
+    again = ingest(IngestOptions(tree, wh, key, "bench"))
+    rerun = time.perf_counter() - t0
+    print(f"rerun with nothing new: {rerun:.2f}s (files new: {again.totals().files_new})")
+
+    # per-family fanops figures from the manifest, against DuckDB on the same bytes
+    fams = families(tree)
+    con = duckdb.connect(str(wh), read_only=True)
+    per_file = {r[0]: (r[1] or 0) for r in con.execute("SELECT path, rows_read FROM ops.file_manifest").fetchall()}
+    con.close()
+    ref = duckdb.connect(str(work / "baseline.duckdb"))
+    with PeakRSS() as rss2:
+        base = duckdb_load(fams, ref)
+    ref.close()
+    # fanops time per family is not separable inside one run: re-ingest each family alone
+    print(f"\n{'family':38} {'files':>6} {'MB':>7} {'rows':>9} {'fanops s':>9} {'duckdb s':>9} {'ratio':>6}")
+    summary = {}
+    by_kind: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for fam, paths in sorted(fams.items()):
+        if fam not in base:
+            continue
+        sub = work / "fam" / "landing"
+        if sub.parent.exists():
+            shutil.rmtree(sub.parent)
+        # ops/accounts must come along so accounts are registered
+        for p in [*paths, *(q for q in files if "/ops/accounts/" in q.as_posix())]:
+            dst = sub / p.relative_to(tree)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.link(p, dst)
+        t0 = time.perf_counter()
+        ingest(IngestOptions(sub, sub.parent / "wh.duckdb", key, "bench"))
+        ft = time.perf_counter() - t0
+        bt, rows, size = base[fam]
+        rows_f = sum(per_file.get(p.relative_to(tree).as_posix(), 0) for p in paths)
+        ratio = bt / ft if ft else float("nan")
+        kind = fam.rsplit("|", 1)[1]
+        by_kind[kind][0] += ft
+        by_kind[kind][1] += bt
+        by_kind[kind][2] += size
+        summary[fam] = {"files": len(paths), "bytes": size, "rows_fanops": rows_f, "rows_duckdb": rows,
+                        "fanops_s": ft, "duckdb_s": bt, "ratio": ratio}
+        print(f"{fam:38} {len(paths):6d} {size / 1e6:7.1f} {rows_f:9d} {ft:9.2f} {bt:9.2f} {ratio:6.2f}")
+    print()
+    for kind, (ft, bt, size) in sorted(by_kind.items()):
+        print(f"{kind:6}: fanops {size / 1e6 / ft:6.1f} MB/s, duckdb {size / 1e6 / bt:6.1f} MB/s, "
+              f"fanops ÷ duckdb throughput = {bt / ft:.2f}")
+    print(f"duckdb baseline peak RSS {rss2.peak / 1e9:.2f} GB")
+    if args.json:
+        args.json.write_text(json.dumps({"wall": wall, "cpu": cpu_s, "rows": tot.rows_read, "bytes": total_bytes,
+                                         "peak_rss": rss.peak, "rerun": rerun, "families": summary,
+                                         "by_kind": by_kind}, indent=2, default=str))
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
