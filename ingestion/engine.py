@@ -315,8 +315,9 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     def ds_of(info: PathInfo) -> str | None:
         return info.dataset.id if info.dataset else None
 
-    # files outside every dataset folder are reported only by a full run
-    selected = [x for x in infos if ds_of(x[2]) in wanted or (opts.datasets is None and x[2].dataset is None)]
+    # files outside every dataset folder are recorded (unknown_dataset) by any run that loads ops/accounts
+    # (every full run, and the accounts asset that runs first in the Dagster graph)
+    selected = [x for x in infos if ds_of(x[2]) in wanted or (ACCOUNTS in wanted and x[2].dataset is None)]
     known = _known(con)
     run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, {s for (_, s) in known}, {p for (p, _) in known})
     pending: list[_Pending] = []
@@ -633,12 +634,14 @@ class CheckReport:
         for r in o.results:
             lines.append(f"  -> {r.table.qualified}: read {r.rows_read}, would load {r.rows.num_rows}, "
                          f"quarantine {len(r.quarantine)}, skip {r.rows_skipped}")
-            if r.table.format == "table":
-                mapping = []
-                for c in r.table.columns:
-                    if c.read and not c.drop and c.header:
-                        mapping.append(f"{c.header}→{c.name}")
+            mapping = [f"{src}→{name}" for name, src in r.sources.items()]
+            if mapping:
                 lines.append("     mapping   " + ", ".join(mapping))
+            absent = [c.header or c.name for c in r.table.columns
+                      if c.read and not c.drop and not c.internal and c.name not in r.sources
+                      and (c.header or c.paths) and r.table.format == "table"]
+            if absent:
+                lines.append("     absent    " + ", ".join(absent) + " (optional: NULL for the whole file)")
             for q in r.quarantine[:limit]:
                 lines.append(f"     row {q['row_number']}: {q['reason']} — {q['message']}")
             if len(r.quarantine) > limit:
@@ -698,8 +701,10 @@ def _guess_dataset(doc: Document) -> DatasetDecl | None:
                 if h is None:
                     continue
                 hits = len(sig & {norm_header(c) for c in tab.rows[h]})
-                if hits == len(sig) and hits > best[0]:
-                    best = (hits, d)
+                # every signature column, or else the best partial match of at least two
+                score = hits + (100 if hits == len(sig) else 0)
+                if hits >= 2 and score > best[0]:
+                    best = (score, d)
     return best[1]
 
 

@@ -78,6 +78,7 @@ class RowResult:
     problems_by_reason: dict[str, int] = field(default_factory=dict)
     computed_rows: int = 0  # loaded rows that are not delivered records (portrait `other` remainders)
     row_export_max: datetime | None = None  # newest per-record export time (JSONL fetched_at, 数据截至时间)
+    sources: dict[str, str] = field(default_factory=dict)  # canonical column -> header / JSON path as delivered
 
     @property
     def records_loaded(self) -> int:
@@ -284,7 +285,7 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
     if "is_computed_other" in table.column_names:
         computed = int(pc.sum(pc.cast(table["is_computed_other"], pa.int64())).as_py() or 0)
     return RowResult(t, table, quarantine, b.rows_read, b.rows_skipped, cov, period, by_reason, computed,
-                     row_export_max)
+                     row_export_max, dict(b.sources))
 
 
 def _parse_grouped(
@@ -476,6 +477,18 @@ def _protect(c: ColumnDecl | None, raw: Any, fc: FileContext, arrays: dict[str, 
     return pii.mask_text(text) if c is None or (c.ctype and c.ctype.kind in ("text",)) else text
 
 
+def _protect_message(c: ColumnDecl | None, p: Problem, fc: FileContext, arrays: dict[str, pa.Array], i: int) -> str:
+    """Messages quote the offending value: for personal-data columns quote its pseudonym instead (§4)."""
+    msg = p.message
+    if c is not None and c.ctype is not None and c.ctype.kind == "key" and p.raw is not None:
+        raw = cell_text(p.raw)
+        prot = _protect(c, p.raw, fc, arrays, i) or ""
+        for variant in {raw, raw.strip(), repr(raw), repr(raw.strip())}:
+            if variant:
+                msg = msg.replace(variant, f"<pseudonym {prot}>")
+    return pii.mask_text(msg) if p.reason != "foreign_author" else msg
+
+
 def _row_json(t: TableDecl, b: Batch, i: int, fc: FileContext, arrays: dict[str, pa.Array]) -> str:
     row: dict[str, Any] = {}
     for name, cells in b.cells.items():
@@ -483,9 +496,13 @@ def _row_json(t: TableDecl, b: Batch, i: int, fc: FileContext, arrays: dict[str,
             c: ColumnDecl | None = t.column(name)
         except KeyError:
             c = None
-        if c is not None and c.drop:
-            continue
+        if c is not None and (c.drop or c.internal):
+            continue  # internal cells (e.g. a mention URL with the author's uid) are shown as derived below
         row[name] = _protect(c, cells[i], fc, arrays, i)
+    for c in t.columns:
+        if c.derived and c.stored and c.name in arrays and c.name not in row:
+            v = arrays[c.name][i].as_py()
+            row[c.name] = v if not isinstance(v, str) else pii.mask_text(v)
     for k, v in b.constants.items():
         row[k] = v
     return json.dumps(row, ensure_ascii=False, default=str)
@@ -513,7 +530,7 @@ def _quarantine_record(
         "raw_value": _protect(col, first.raw, fc, arrays, i),
         "reason": first.reason,
         "all_reasons": [p.reason for p in plist],
-        "message": pii.mask_text(first.message) if first.reason != "foreign_author" else first.message,
+        "message": _protect_message(col, first, fc, arrays, i),
         "row_json": _row_json(t, b, i, fc, arrays),
         "path": fc.path,
         "quarantined_at": fc.loaded_at.replace(tzinfo=None),

@@ -348,3 +348,55 @@ def test_events_older_fetch_delivered_later_does_not_overwrite(tmp_path: Path) -
     rows = query(wh, "SELECT likes, CAST(_export_at AS VARCHAR) AS e FROM raw.listening_mentions "
                      "WHERE mention_id = '5097012345678901'")
     assert [r["likes"] for r in rows] == [5000], rows
+
+
+def test_portrait_delivery_replaces_every_bucket_of_its_dimensions(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    wh = tmp_path / "wh.duckdb"
+    p1 = "douyin/qinghe_dy/fans_portrait/p1.json"
+    put(land, p1, ce.DOUYIN_PORTRAIT)
+    run(land, wh)
+    p2 = json.loads(json.dumps(ce.DOUYIN_PORTRAIT, ensure_ascii=False))
+    p2["fetched_at"] = "2024-11-08T18:00:00+08:00"  # same snapshot date, later export
+    fd = p2["calls"][0]["response"]["data"]["fans_data"]
+    fd["geographical_distributions"] = [{"item": "广东", "value": 30000}]
+    del fd["age_distributions"], fd["gender_distributions"]
+    put(land, "douyin/qinghe_dy/fans_portrait/p2.json", p2)
+    run(land, wh, now=T0 + timedelta(days=1))
+    rows = query(wh, "SELECT dimension AS d, bucket AS b, fans AS f FROM raw.douyin_fans_portrait ORDER BY 1, 2")
+    region = {r["b"]: r["f"] for r in rows if r["d"] == "region"}
+    assert region == {"广东": 30000, "other": 182033 - 30000}  # 浙江 (stale) removed
+    ages = {r["b"] for r in rows if r["d"] == "age"}
+    assert ages == {"1-23", "24-30", "31-40", "41-50", "50-"}  # dimension not in p2: kept from p1
+    assert manifest_for(wh, p1)[0]["status"] == "loaded"
+    assert_reconciles(wh)
+
+
+def test_registry_upsert_keeps_history(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    wh = tmp_path / "wh.duckdb"
+    run(land, wh)
+    put(land, "ops/accounts/accounts_v2.csv", ce.ACCOUNTS.replace("2023-06-18,,2.38万,2024-10-31,启用",
+                                                                  "2023-06-18,2024-12-01,2.38万,2024-10-31,停用"))
+    run(land, wh, now=T0 + timedelta(days=1))
+    cur = query(wh, "SELECT status FROM raw.ops_accounts WHERE account = 'qinghe_xhs'")
+    assert len(cur) == 1 and cur[0]["status"] != "active"
+    hist = query(wh, "SELECT count(*) AS n FROM raw.ops_accounts_history WHERE account = 'qinghe_xhs'")
+    assert hist[0]["n"] == 2
+    # every key of the first accounts file was re-delivered by the newer one
+    assert manifest_for(wh, "ops/accounts/accounts.csv")[0]["status"] == "superseded"
+    assert_reconciles(wh)
+
+
+def test_pending_files_and_manifest_summary(tmp_path: Path) -> None:
+    from ingestion.engine import manifest_summary, pending_files
+
+    land = base_tree(tmp_path / "landing")
+    put(land, "weibo/qinghe_wb/fans/x.csv.meta.json", {"exported_at": "2024-11-08T10:00:00+08:00"})
+    put(land, "weibo/qinghe_wb/fans/~$lock.xlsx", b"junk")
+    wh = tmp_path / "wh.duckdb"
+    assert sorted(pending_files(land, wh)) == ["ops/accounts/accounts.csv", "weibo/qinghe_wb/fans/fans.csv"]
+    run(land, wh)
+    assert pending_files(land, wh) == []
+    text = manifest_summary(wh)
+    assert "weibo/fans" in text

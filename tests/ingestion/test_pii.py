@@ -220,3 +220,14 @@ def test_pseudonyms_stable_across_runs_and_change_with_key(tmp_path: Path, wh: P
     assert a == b and a
     assert not set(a) & set(c)
     assert _pseudo(KEY2, "weibo:user", WB_UID) in c
+
+
+def test_comment_from_the_account_itself_is_flagged_before_pseudonymising(wh: Path) -> None:
+    rows = query(wh, "SELECT comment_id AS c, is_from_account AS a, fan_key AS k FROM raw.douyin_comments ORDER BY 1")
+    flags = {r["c"][:4]: r["a"] for r in rows}
+    assert flags == {"@kj5": False, "@pL3": True}
+    assert all(HEX32.match(r["k"]) for r in rows)
+    wb = {r["c"]: r["a"] for r in query(wh, "SELECT comment_id AS c, is_from_account AS a FROM raw.weibo_comments")}
+    assert wb["5096393512118870"] is True and wb["5096360184302231"] is False
+    reply = query(wh, "SELECT reply_text_masked AS r FROM raw.wechat_comments WHERE reply_text_masked IS NOT NULL")
+    assert [r["r"] for r in reply] == ["冷泡风味更清甜～双11有券哦"]

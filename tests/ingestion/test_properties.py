@@ -15,7 +15,7 @@ from tests.ingestion import contract_examples as ce
 from tests.ingestion.test_support import REJECTION_REASONS, put, query_many, reconcile_rows, run
 
 TMP_BASE = "/dev/shm" if Path("/dev/shm").is_dir() else None
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 UG_REL = "wechat/qinghe_wx/user_growth/gen.csv"
@@ -95,7 +95,7 @@ def _count_forms(n: int) -> list[str]:
     return forms
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(
     days=st.lists(st.dates(min_value=date(2015, 1, 1), max_value=date(2026, 6, 30)), min_size=1, max_size=10,
                   unique=True),
@@ -126,7 +126,7 @@ def test_dates_and_numbers_round_trip(days: list[date], data: st.DataObject) -> 
         assert got == expected
 
 
-@settings(max_examples=10, deadline=None, derandomize=True)
+@settings(max_examples=10, deadline=None, derandomize=True, database=None)
 @given(rates=st.lists(st.integers(0, 1000), min_size=1, max_size=9, unique=True))
 def test_percent_string_rates_round_trip(rates: list[int]) -> None:
     """Kuaishou 完播率 is rate(%s): `20.6%` → 0.206; `％` (full width) too."""
@@ -215,14 +215,14 @@ BATCH = 4
 picks = st.lists(st.integers(0, len(EXAMPLES) - 1), min_size=1, max_size=BATCH, unique=True)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None, derandomize=True, database=None)
 @given(idx=picks, ops=st.lists(mutations, min_size=BATCH, max_size=BATCH))
 def test_mutated_contract_examples_never_crash(idx: list[int], ops: list) -> None:
     files = [(EXAMPLES[i][0], _mutate(EXAMPLES[i][1], o)) for i, o in zip(idx, ops, strict=False)]
     _ingest_and_check(files)
 
 
-@settings(max_examples=12, deadline=None, derandomize=True)
+@settings(max_examples=12, deadline=None, derandomize=True, database=None)
 @given(idx=picks, blobs=st.lists(st.binary(max_size=300), min_size=BATCH, max_size=BATCH),
        leads=st.lists(st.sampled_from([b"", b"", b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{", b"[",
                                        b"\xef\xbb\xbf{", b"<html><table>", b"\xef\xbb\xbf", b"\xff\xfe",

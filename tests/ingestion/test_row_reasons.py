@@ -322,3 +322,183 @@ def test_missing_markers_in_required_columns_quarantine(tmp_path: Path, marker: 
     assert q[3]["reason"] == ("missing_key" if column == "时间" else "missing_required_value")
     assert q[3]["column_name"] == column
     assert manifest_for(w, rel)[0]["rows_loaded"] == 1
+
+
+# --------------------------------------------------------------------------- row numbers in other layouts
+
+
+def _xhs_notes_bytes() -> bytes:
+    head = ["笔记标题", "首次发布时间", "体裁", "曝光", "观看量", "封面点击率", "点赞", "评论", "收藏", "涨粉", "分享",
+            "人均观看时长", "弹幕"]
+    return xlsx_bytes({"笔记列表明细": [
+        ["最多导出1000条笔记数据（提示语，内容会变）"],  # 1 hint row
+        head,  # 2 header
+        ["秋冬办公室茶单", "2024年11月01日12时30分05秒", "图文", 48210, 3954, 0.082, 612, 47, 389, 21, 35, "7.03秒", 0],
+        ["坏时间", "2024年13月01日12时30分05秒", "视频", 1, 1, 0.1, 1, 1, 1, 1, 1, "9.2s", 0],  # 4 invalid
+        [None] * 13,  # 5 fully empty: not a row
+        ["冷泡", "2024年11月03日20时05分41秒", "视频", 120533, 9870, 0.0819, 1024, 86, 540, 57, 112, "1分23秒", 14],  # 6
+    ]})
+
+
+def test_row_numbers_count_hint_rows_multiline_records_and_json_calls(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    put(land, "xiaohongshu/qinghe_xhs/notes/n.xlsx", _xhs_notes_bytes())
+    put(land, "douyin/qinghe_dy/videos/v.csv", ce.DOUYIN_VIDEOS + "坏,2026-07-28 10:00,图文,公开,abc,0.1,-,-,-,-,1,1,1,1,1,1\n")
+    put(land, "wechat/qinghe_wx/user_growth/dc.json", ce.DATACUBE)
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    notes = query(w, "SELECT _row_number AS r, avg_watch_seconds AS s FROM raw.xiaohongshu_notes ORDER BY 1")
+    assert [r["r"] for r in notes] == [3, 6]
+    assert [r["s"] for r in notes] == [7.03, 83.0]
+    q = _q(w, "xiaohongshu/qinghe_xhs/notes/n.xlsx")
+    assert list(q) == [4] and q[4]["reason"] == "invalid_timestamp"
+    m = manifest_for(w, "xiaohongshu/qinghe_xhs/notes/n.xlsx")[0]
+    assert m["header_row"] == 2 and m["preamble"] and "最多导出" in m["preamble"][0]
+    assert m["rows_read"] == 3
+    # a quoted multi-line CSV record is ONE row: header 1, records 2 and 3 (spanning lines 2-5), bad row 4
+    vids = query(w, "SELECT _row_number AS r FROM raw.douyin_videos ORDER BY 1")
+    assert [r["r"] for r in vids] == [2, 3]
+    qv = _q(w, "douyin/qinghe_dy/videos/v.csv")
+    assert list(qv) == [4] and qv[4]["reason"] == "invalid_number"
+    # JSON: document order across all calls of the file
+    src = query(w, "SELECT _row_number AS r FROM raw.wechat_user_source_daily ORDER BY 1")
+    cum = query(w, "SELECT _row_number AS r FROM raw.wechat_user_cumulate ORDER BY 1")
+    assert [r["r"] for r in src] == [1, 2, 3] and [r["r"] for r in cum] == [4]
+    assert_reconciles(w)
+
+
+def test_summary_block_then_data_again_and_ascii_colon_footer(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    rel = "weibo/qinghe_wb/fans/sum.csv"
+    put(land, rel,
+        "日期,粉丝总数,新增粉丝数,取消关注数,净增粉丝数\n"
+        "2024-11-01,284113,530,112,418\n"  # 2
+        "小计,1,1,1,1\n"  # 3 summary
+        ",5,5,5,5\n"  # 4 empty key after summary: skipped
+        "2024-11-02,284470,461,104,357\n"  # 5 data again (has a key)
+        ",6,6,6,6\n"  # 6 empty key NOT directly after a summary row: missing_key
+        "`合计,9,9,9,9\n"  # 7 summary (leading backtick removed)
+        "注：数据仅供参考\n"  # 8 footer
+        "导出时间: 2024-11-03 09:00\n")  # 9 footer, ASCII colon
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    m = manifest_for(w, rel)[0]
+    assert (m["rows_read"], m["rows_loaded"], m["rows_quarantined"], m["rows_skipped"]) == (8, 2, 1, 5)
+    q = _q(w, rel)
+    assert list(q) == [6] and q[6]["reason"] == "missing_key"
+    assert m["export_at_source"] == "in_file" and str(m["export_at"]) == "2024-11-03 01:00:00"
+
+
+def test_relative_time_with_sidecar_export_time_loads(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    rel = "listening/mentions/rel.jsonl"
+    line = {"platform": "weibo", "mention_id": "5097012345670009", "author_id": "5523187046", "text": "青禾",
+            "created_at": "3小时前", "url": "https://m.weibo.cn/status/OyZ1a2b3Z", "is_repost": False}
+    put(land, rel, json.dumps(line, ensure_ascii=False) + "\n")
+    put(land, rel + ".meta.json", {"exported_at": "2024-11-06T09:30:00+08:00"})
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    assert _q(w, rel) == {}
+    r = query(w, "SELECT CAST(created_at AS VARCHAR) AS c, created_at_precision AS p FROM raw.listening_mentions")
+    assert r == [{"c": "2024-11-05 22:30:00", "p": "hour"}]
+    # the §3.17 example: 昨天 19:30 against fetched_at 2024-11-06 09:30 +08:00 → 2024-11-05 19:30 +08:00, minute
+    put(land, "listening/mentions/ex.jsonl", ce.MENTIONS)
+    run(land, w)
+    r = query(w, "SELECT CAST(created_at AS VARCHAR) AS c, created_at_precision AS p, likes, likes_is_capped AS cap, "
+                 "url FROM raw.listening_mentions WHERE platform = 'xiaohongshu'")
+    assert r == [{"c": "2024-11-05 11:30:00", "p": "minute", "likes": 1000, "cap": True,
+                  "url": "https://www.xiaohongshu.com/explore/67270d3a000000001a03c9f2"}]
+    wb = query(w, "SELECT url FROM raw.listening_mentions WHERE mention_id = '5097012345678901'")
+    assert wb == [{"url": "https://m.weibo.cn/status/OyZ1a2b3C"}]
+
+
+def test_html_xls_title_rows_footer_and_tsv(tmp_path: Path) -> None:
+    """§2.2 HTML-xls (gb2312 meta charset, title rows, entities, footer 导出时间) and TSV detection."""
+    html = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>'
+            '<table><tr><td colspan="5">用户增长</td></tr><tr><td>导出时间：2024-11-05 10:00:00</td></tr>'
+            '<tr><th>时间</th><th>新关注人数</th><th>取消关注人数</th><th>净增关注人数</th><th>累积关注人数</th></tr>'
+            '<tr><td>2024-11-01</td><td>128</td><td>37</td><td>91</td><td>52310</td></tr>'
+            '<tr><td>2024-11-02</td><td>1&amp;2</td><td>41</td><td>55</td><td>52365</td></tr>'
+            '<tr><td>合计</td><td>224</td><td></td><td></td><td></td></tr></table></body></html>')
+    land = base_tree(tmp_path / "landing")
+    x = "wechat/qinghe_wx/user_growth/用户分析_用户增长.xls"
+    t = "wechat/qinghe_wx/user_growth/t.tsv"
+    put(land, x, html.encode("gb18030"))
+    put(land, t, ce.USER_GROWTH.replace(",", "\t").replace("2024-11-0", "2024-10-0"))
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    mx = manifest_for(w, x)[0]
+    assert (mx["file_type"], mx["encoding"], mx["header_row"], mx["extension"]) == ("html", "gb18030", 3, "xls")
+    assert (mx["rows_read"], mx["rows_loaded"], mx["rows_quarantined"], mx["rows_skipped"]) == (3, 1, 1, 1)
+    assert (mx["export_at_source"], str(mx["export_at"])) == ("in_file", "2024-11-05 02:00:00")
+    q = _q(w, x)
+    assert list(q) == [5] and q[5]["raw_value"] == "1&2" and q[5]["reason"] == "invalid_number"
+    mt = manifest_for(w, t)[0]
+    assert (mt["status"], mt["file_type"], mt["rows_loaded"]) == ("loaded", "csv", 3)
+
+
+def _ks_xlsx(date1904: bool) -> bytes:
+    import io
+    from datetime import datetime as dt
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "date_1904": date1904})
+    pct = wb.add_format({"num_format": "0.0%"})
+    dfmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    hidden = wb.add_worksheet("隐藏")
+    hidden.write_row(0, 0, ["作品", "发布时间", "播放量", "完播率", "点赞量", "评论量", "涨粉量"])
+    hidden.write_row(1, 0, ["隐藏行", "2024-11-01 00:00:00", 1, "1%", 1, 1, 1])
+    hidden.hide()
+    ws = wb.add_worksheet("作品列表")
+    ws.activate()
+    ws.write_row(0, 0, ["作品", "发布时间", "播放量", "完播率", "点赞量", "评论量", "涨粉量"])
+    ws.write(1, 0, "百分比格式")
+    ws.write_datetime(1, 1, dt(2024, 11, 3, 18, 20, 5), dfmt)
+    ws.write_number(1, 2, 12873)
+    ws.write_number(1, 3, 0.206, pct)  # a %-formatted numeric cell already holds a fraction
+    ws.write_row(1, 4, [386, 41, 12])
+    ws.write(2, 0, "裸数字")
+    ws.write(2, 1, "2024-11-12 12:02:47")
+    ws.write_number(2, 2, 5402.0)
+    ws.write_number(2, 3, 0.149)  # bare number in a rate(%s) column → rate_unit_ambiguous
+    ws.write_row(2, 4, [97, 15, 2])
+    wb.close()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("date1904", [False, True], ids=["date1900", "date1904"])
+def test_xlsx_percent_format_date_cells_and_hidden_sheets(tmp_path: Path, date1904: bool) -> None:
+    land = base_tree(tmp_path / "landing")
+    rel = "kuaishou/qinghe_ks/videos/k.xlsx"
+    put(land, rel, _ks_xlsx(date1904))
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    m = manifest_for(w, rel)[0]
+    assert m["status"] == "loaded", m["message"]
+    assert m["sheet"] == "作品列表"
+    rows = query(w, "SELECT title_caption AS t, completion_rate AS c, CAST(published_at AS VARCHAR) AS p, views AS v "
+                    "FROM raw.kuaishou_videos")
+    assert len(rows) == 1
+    assert rows[0]["t"] == "百分比格式" and abs(rows[0]["c"] - 0.206) < 1e-12 and rows[0]["v"] == 12873
+    assert rows[0]["p"] == "2024-11-03 10:20:05"  # Shanghai local → UTC, honouring date1904
+    q = _q(w, rel)
+    assert list(q) == [3] and q[3]["reason"] == "rate_unit_ambiguous"
+
+
+def test_csv_line_endings_short_rows_and_one_line_json(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    body = "日期,粉丝总数,新增粉丝数,取消关注数,净增粉丝数\n2024-10-01,100,1,1,0\n2024-10-02,101\n"
+    put(land, "weibo/qinghe_wb/fans/crlf.csv", body.replace("\n", "\r\n"))
+    put(land, "weibo/qinghe_wb/fans/cr.csv", body.replace("2024-10", "2024-09").replace("\n", "\r"))
+    put(land, "weibo/qinghe_wb/posts/one_line.jsonl", json.dumps(ce.WEIBO_POSTS, ensure_ascii=False) + "\n")
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    for rel in ("weibo/qinghe_wb/fans/crlf.csv", "weibo/qinghe_wb/fans/cr.csv"):
+        m = manifest_for(w, rel)[0]
+        assert (m["status"], m["rows_loaded"], m["rows_quarantined"]) == ("loaded", 2, 0), (rel, m["message"])
+    short = query(w, "SELECT followers_new AS n FROM raw.weibo_fans WHERE stat_date = DATE '2024-10-02'")
+    assert short == [{"n": None}]  # short rows are padded: missing optional value is NULL, never 0
+    mj = manifest_for(w, "weibo/qinghe_wb/posts/one_line.jsonl")[0]
+    assert (mj["status"], mj["rows_loaded"]) == ("loaded", 2)

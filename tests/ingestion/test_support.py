@@ -113,22 +113,30 @@ def raw_tables(wh: Path) -> list[str]:
             "WHERE table_schema IN ('raw', 'ops') ORDER BY 1")]
 
 
-def table_rows(wh: Path, table: str, exclude: tuple[str, ...] = ("_loaded_at",)) -> list[tuple]:
-    cols = [r["column_name"] for r in query(
-        wh, "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || table_name = ? "
-            "ORDER BY ordinal_position", [table])]
-    keep = [c for c in cols if c not in exclude]
-    sel = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in keep)
-    con = duckdb.connect(str(wh), read_only=True)
-    try:
-        rows = con.execute(f"SELECT {sel} FROM {table}").fetchall()
-    finally:
-        con.close()
+def _table_rows(con: duckdb.DuckDBPyConnection, table: str, exclude: tuple[str, ...]) -> list[tuple]:
+    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    sel = ", ".join(f'CAST("{c}" AS VARCHAR)' for c in cols if c not in exclude)
+    rows = con.execute(f"SELECT {sel} FROM {table}").fetchall()
     return sorted(rows, key=lambda r: tuple("" if v is None else v for v in r))
 
 
+def table_rows(wh: Path, table: str, exclude: tuple[str, ...] = ("_loaded_at",)) -> list[tuple]:
+    """Sorted contents of one table as text, without ``exclude`` columns."""
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        return _table_rows(con, table, exclude)
+    finally:
+        con.close()
+
+
 def all_raw_contents(wh: Path) -> dict[str, list[tuple]]:
-    return {t: table_rows(wh, t) for t in raw_tables(wh) if t.startswith("raw.")}
+    """Every raw.* table's sorted contents, excluding _loaded_at (one connection)."""
+    tables = [t for t in raw_tables(wh) if t.startswith("raw.")]
+    con = duckdb.connect(str(wh), read_only=True)
+    try:
+        return {t: _table_rows(con, t, ("_loaded_at",)) for t in tables}
+    finally:
+        con.close()
 
 
 def assert_reconciles(wh: Path) -> None:

@@ -1,0 +1,378 @@
+"""The `fanops` command line (DESIGN.md, "Command line").
+
+Heavy imports (dagster, the engine) happen inside the commands so `fanops --help`, `check` and `synth`
+start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ingestion.config import (
+    ENV_CONFIG,
+    ENV_LANDING,
+    REPO_ROOT,
+    ConfigError,
+    PiiKeyError,
+    Settings,
+    resolve_pii_key,
+    resolve_settings,
+)
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+
+
+def _quiet_env() -> None:
+    os.environ["DAGSTER_DISABLE_TELEMETRY"] = "1"
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+
+
+def dagster_home_for(settings: Settings) -> Path:
+    """A warehouse-local DAGSTER_HOME (run history next to the warehouse; telemetry off)."""
+    home = settings.warehouse.parent / ".dagster_home"
+    home.mkdir(parents=True, exist_ok=True)
+    cfg = home / "dagster.yaml"
+    if not cfg.exists() or cfg.read_text(encoding="utf-8") != DAGSTER_YAML:
+        cfg.write_text(DAGSTER_YAML, encoding="utf-8")
+    return home
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Resolve settings from the command line and export them for child processes."""
+    settings = resolve_settings(
+        args.config, getattr(args, "landing", None), getattr(args, "warehouse", None)
+    )  # also exports FANOPS_WAREHOUSE
+    # A child process (dagster dev, the definitions module) resolves the same way from these.
+    if args.config:
+        os.environ[ENV_CONFIG] = str(Path(args.config).resolve())
+    if getattr(args, "landing", None):
+        os.environ[ENV_LANDING] = str(settings.landing)
+    return settings
+
+
+def _describe_settings(settings: Settings) -> str:
+    sample = " (bundled SAMPLE)" if settings.is_sample else ""
+    cfg = settings.config_path or "built-in defaults"
+    return f"config: {cfg}\nlanding: {settings.landing}{sample}\nwarehouse: {settings.warehouse}"
+
+
+# ---------------------------------------------------------------------------------------------- run / ingest
+
+
+def _materialize(args: argparse.Namespace, ingestion_only: bool) -> int:
+    settings = _settings(args)
+    as_of = getattr(args, "as_of", None)
+    resolve_pii_key(settings.is_sample)  # fail early (or make the sample key) before dagster loads
+    if not settings.landing.is_dir():
+        print(f"fanops: landing root {settings.landing} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(dagster_home_for(settings))
+    print(_describe_settings(settings), flush=True)
+
+    from dagster import DagsterInstance, materialize
+
+    from orchestration import definitions
+    from orchestration.ingestion.assets import INGESTION_ASSETS
+    from orchestration.resources import build_resources
+
+    if ingestion_only:
+        assets: list[Any] = list(INGESTION_ASSETS)
+    else:
+        assets = [*definitions.ALL_ASSETS, *definitions.ALL_ASSET_CHECKS]
+    started = time.monotonic()
+    with DagsterInstance.get() as instance:
+        result = materialize(
+            assets,
+            resources=build_resources(settings, as_of=as_of),
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            tags={"fanops/command": "ingest" if ingestion_only else "run"},
+        )
+    elapsed = time.monotonic() - started
+    return _report_result(result, settings, elapsed)
+
+
+def _report_result(result: Any, settings: Settings, elapsed: float) -> int:
+    from ingestion.engine import manifest_summary
+
+    print("\nAssets:")
+    idle: list[str] = []
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        name = mat.asset_key.to_user_string()
+        if "files_seen" not in meta:
+            print(f"  {name}")
+        elif not meta["files_seen"]:
+            idle.append(name)
+        else:
+            statuses = ", ".join(
+                f"{k.removeprefix('files_')} {v}"
+                for k, v in meta.items()
+                if k.startswith("files_") and k not in ("files_seen", "files_new") and v
+            )
+            print(
+                f"  {name}: files {meta['files_seen']} (new {meta['files_new']}"
+                + (f"; {statuses}" if statuses else "")
+                + f"), rows read {meta.get('rows_read', 0)}, loaded {meta.get('rows_loaded', 0)}, "
+                f"quarantined {meta.get('rows_quarantined', 0)}, skipped {meta.get('rows_skipped', 0)}"
+            )
+    if idle:
+        print(f"  no files for {len(idle)} dataset(s): {', '.join(idle)}")
+
+    failed_checks = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            severity = getattr(evaluation.severity, "value", str(evaluation.severity))
+            blocking = bool(getattr(evaluation, "blocking", False))
+            tag = "BLOCKING " if blocking else ""
+            print(
+                f"  check {tag}{severity} failed: {evaluation.asset_key.to_user_string()} {evaluation.check_name}"
+            )
+            if blocking and severity == "ERROR":
+                failed_checks.append(evaluation)
+
+    for failure in result.get_step_failure_events():
+        error = failure.event_specific_data.error
+        message = error.message.strip() if error is not None else "unknown error"
+        print(f"  FAILED step {failure.step_key}: {message}", file=sys.stderr)
+
+    print()
+    try:
+        print(manifest_summary(settings.warehouse))
+    except Exception as exc:  # the summary must not hide the run's own outcome
+        print(f"  (no manifest summary: {exc})")
+
+    ok = result.success and not failed_checks
+    status = "succeeded" if ok else "FAILED"
+    print(f"\nRun {result.run_id} {status} in {elapsed:.1f} s.")
+    if settings.is_sample:
+        print("Note: this build was made from the bundled SAMPLE landing data.")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.as_of is not None:
+        try:
+            dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            print(f"fanops run: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return EXIT_USAGE
+    return _materialize(args, ingestion_only=False)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    return _materialize(args, ingestion_only=True)
+
+
+# ------------------------------------------------------------------------------------------------- check
+
+
+def _is_rejected(report: Any) -> bool:
+    for attr in ("rejected", "is_rejected"):
+        value = getattr(report, attr, None)
+        if isinstance(value, bool):
+            return value
+    return getattr(report, "status", None) == "rejected"
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ingestion.engine import check_files
+
+    paths = [Path(p) for p in args.files]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"fanops check: no such file: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_USAGE
+    landing: Path | None = None
+    if args.landing:
+        landing = Path(args.landing).resolve()
+    else:
+        settings = resolve_settings(args.config, export_env=False)
+        if all(settings.landing in p.resolve().parents for p in paths):
+            landing = settings.landing
+    reports = check_files(paths, landing=landing)
+    for report in reports:
+        print(report.render(lang=args.lang))
+        print()
+    return EXIT_FAILED if any(_is_rejected(r) for r in reports) else EXIT_OK
+
+
+# ------------------------------------------------------------------------------------------------- synth
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from ingestion import synth
+
+    argv = ["--out", args.out]
+    if args.days is not None:
+        argv += ["--days", str(args.days)]
+    if args.scale is not None:
+        argv += ["--scale", str(args.scale)]
+    if args.seed is not None:
+        argv += ["--seed", str(args.seed)]
+    result = synth.main(argv)
+    return int(result or 0)
+
+
+# ---------------------------------------------------------------------------------------------------- ui
+
+
+def ui_command(port: int) -> list[str]:
+    dagster = Path(sys.executable).parent / "dagster"
+    prefix = [str(dagster)] if dagster.exists() else [sys.executable, "-m", "dagster"]
+    return [*prefix, "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1", "-p", str(port)]
+
+
+def ui_env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DAGSTER_HOME"] = str(dagster_home_for(settings))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _Stop(signum)
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    resolve_pii_key(settings.is_sample)  # exported, so the UI's runs pseudonymise with the same key
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    print(_describe_settings(settings))
+    print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C to stop)", flush=True)
+    # `dagster dev` gets its own process group (it ignores SIGTERM otherwise) and we stop the whole
+    # group ourselves, also when we are terminated rather than interrupted.
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    proc: subprocess.Popen | None = None
+    try:
+        proc = subprocess.Popen(ui_command(args.port), env=ui_env(settings), start_new_session=True)
+        return proc.wait()
+    except (KeyboardInterrupt, _Stop):
+        return EXIT_OK
+    finally:
+        if proc is not None:
+            stop_process_group(proc)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def stop_process_group(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop a process started with start_new_session=True and everything in its group:
+    SIGINT (dagster dev's graceful shutdown), then SIGTERM, then SIGKILL."""
+    for sig, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(proc):
+            time.sleep(0.2)
+        if not _group_alive(proc):
+            break
+
+
+def _group_alive(proc: subprocess.Popen) -> bool:
+    """True while the leader runs or any process is left in its group (zombies count as gone)."""
+    if proc.poll() is None:
+        return True
+    try:
+        os.killpg(proc.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # only zombies may be left: check /proc where we can
+    proc_dir = Path("/proc")
+    if not proc_dir.is_dir():
+        return True
+    for entry in proc_dir.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == proc.pid and fields[0] != "Z":
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------- argparse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="FILE", help="fanops.yaml to use (default: FANOPS_CONFIG, ./fanops.yaml)"
+    )
+
+    paths = argparse.ArgumentParser(add_help=False)
+    paths.add_argument(
+        "--landing", metavar="DIR", help="landing root (default: FANOPS_LANDING, config, sample)"
+    )
+    paths.add_argument("--warehouse", metavar="FILE", help="DuckDB file (default: FANOPS_WAREHOUSE, config)")
+
+    parser = argparse.ArgumentParser(prog="fanops", description="fanops: fan-operations ELT pipeline.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", parents=[common, paths], help="materialise the whole asset graph in-process")
+    p.add_argument("--as-of", metavar="DATE", help="as-of date YYYY-MM-DD (default: latest complete date)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("ingest", parents=[common, paths], help="materialise the ingestion assets only")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("check", parents=[common], help="dry-run export files; writes nothing")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--landing", metavar="DIR", help="landing root the files sit under (for path detection)")
+    p.add_argument("--lang", choices=["en", "zh"], default="en")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("synth", parents=[common], help="write a synthetic landing tree")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--days", type=int, metavar="N")
+    p.add_argument("--scale", type=float, metavar="S")
+    p.add_argument("--seed", type=int, metavar="K")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("ui", parents=[common, paths], help="start the Dagster UI on 127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet_env()
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"fanops: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PiiKeyError as exc:
+        print(f"fanops: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

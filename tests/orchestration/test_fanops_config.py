@@ -1,0 +1,237 @@
+"""fanops.yaml validation, defaults, resolution order and the PII key rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from ingestion import config as cfgmod
+from ingestion.config import (
+    ConfigError,
+    FanopsConfig,
+    PiiKeyError,
+    find_config,
+    load_config,
+    parse_config,
+    resolve_pii_key,
+    resolve_settings,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def problems(raw: object) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw)
+    return info.value.problems
+
+
+def test_defaults_follow_design() -> None:
+    cfg = parse_config({})
+    assert cfg == FanopsConfig()
+    assert cfg.timezone == "Asia/Shanghai"
+    assert cfg.plan.start_date == dt.date(2026, 7, 1)
+    assert (cfg.plan.baseline_days, cfg.plan.metric_age_days) == (28, 7)
+    assert cfg.plan.target("3m", "fan_growth") == 0.30
+    assert cfg.plan.target("3m", "interaction_rate_uplift") == 0.20
+    assert cfg.plan.target("6m", "fan_growth") == 0.50
+    assert cfg.plan.target("6m", "interaction_rate_uplift") == 0.30
+    assert cfg.plan.target("6m", "roas") is None
+    assert dict(cfg.service.sla_minutes) == {"comment": 120, "message": 30}
+    assert cfg.calendar.grace_minutes == 60
+    assert (cfg.fans.new_days, cfg.fans.active_days, cfg.fans.dormant_days) == (30, 30, 90)
+    assert cfg.attribution.kol_window_days == 15
+    assert cfg.notifications == () and dict(cfg.crisis) == {}
+
+
+def test_repo_fanops_yaml_is_the_default_shape() -> None:
+    cfg = load_config(REPO / "fanops.yaml")
+    assert cfg.landing is None  # so the bundled sample is the default landing
+    assert cfg == FanopsConfig(warehouse="warehouse/fanops.duckdb")
+
+
+def test_config_is_frozen() -> None:
+    cfg = parse_config({})
+    with pytest.raises(AttributeError):
+        cfg.timezone = "UTC"  # type: ignore[misc]
+
+
+def test_unknown_keys_name_their_path() -> None:
+    assert problems({"planx": 1})[0].startswith("planx: unknown key")
+    assert problems({"plan": {"start": "2026-07-01"}})[0].startswith("plan.start: unknown key")
+    assert problems({"plan": {"targets": {"9m": {}}}})[0].startswith("plan.targets.9m: unknown key")
+    assert problems({"plan": {"targets": {"3m": {"followers": 0.3}}}})[0].startswith(
+        "plan.targets.3m.followers: unknown key"
+    )
+    assert problems({"service": {"sla_minutes": {"phone": 5}}})[0].startswith("service.sla_minutes.phone")
+
+
+def test_percent_instead_of_fraction() -> None:
+    assert problems({"plan": {"targets": {"3m": {"fan_growth": 30}}}}) == [
+        "plan.targets.3m.fan_growth: 30 is not a fraction (did you mean 0.30?)"
+    ]
+    msg = problems({"plan": {"targets": {"6m": {"interaction_rate_uplift": "30%"}}}})[0]
+    assert msg.startswith("plan.targets.6m.interaction_rate_uplift:") and "fraction" in msg
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        ({"fans": {"new_days": 0}}, "fans.new_days"),
+        ({"fans": {"active_days": 60, "dormant_days": 30}}, "fans.dormant_days"),
+        ({"service": {"sla_minutes": {"comment": -5}}}, "service.sla_minutes.comment"),
+        ({"calendar": {"grace_minutes": "an hour"}}, "calendar.grace_minutes"),
+        ({"calendar": {"grace_minutes": True}}, "calendar.grace_minutes"),
+        ({"attribution": {"kol_window_days": 1000}}, "attribution.kol_window_days"),
+        ({"plan": {"metric_age_days": -1}}, "plan.metric_age_days"),
+        ({"plan": {"start_date": "July 1st"}}, "plan.start_date"),
+        ({"plan": {"targets": {"3m": {"fan_growth": -0.1}}}}, "plan.targets.3m.fan_growth"),
+        ({"plan": {"targets": {"3m": {"roas": 0}}}}, "plan.targets.3m.roas"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"crisis": [1, 2]}, "crisis"),
+        ({"notifications": {"a": 1}}, "notifications"),
+        ({"notifications": [{"type": "wecom", "token": "abc"}]}, "notifications[0].token"),
+    ],
+)
+def test_out_of_range_values_name_their_key(raw: dict, path: str) -> None:
+    found = problems(raw)
+    assert len(found) == 1 and found[0].startswith(f"{path}: "), found
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "fanops.yaml"
+    bad.write_text(
+        "fans: {new_days: 0}\nplan: {targets: {3m: {fan_growth: 30}}}\nextra: 1\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(bad)
+    assert len(info.value.problems) == 3
+    assert str(bad) in str(info.value)
+
+
+def test_valid_overrides(tmp_path: Path) -> None:
+    f = tmp_path / "fanops.yaml"
+    f.write_text(
+        "plan:\n  start_date: 2026-08-01\n  targets:\n    3m: {fan_growth: 0.25, roas: 3}\n"
+        "service: {sla_minutes: {message: 15}}\ncrisis: {cooldown_hours: 6}\n"
+        "notifications: [{type: wecom, token_env: FANOPS_WECOM_TOKEN}]\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(f)
+    assert cfg.plan.start_date == dt.date(2026, 8, 1)
+    assert dict(cfg.plan.targets["3m"]) == {"fan_growth": 0.25, "roas": 3.0}
+    assert "6m" not in cfg.plan.targets  # a targets block replaces the defaults: 6m has no target
+    assert dict(cfg.service.sla_minutes) == {"comment": 120, "message": 15}
+    assert cfg.crisis["cooldown_hours"] == 6
+    assert cfg.notifications[0]["token_env"] == "FANOPS_WECOM_TOKEN"
+
+
+def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
+    f = tmp_path / "fanops.yaml"
+    f.write_text("plan: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(f)
+    with pytest.raises(ConfigError, match="not found"):
+        resolve_settings(tmp_path / "nope.yaml", export_env=False)
+
+
+# ------------------------------------------------------------------------------------------ resolution
+
+
+@pytest.fixture
+def layout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cwd with its own fanops.yaml, plus a stand-in bundled sample."""
+    sample = tmp_path / "sample"
+    (sample / "landing").mkdir(parents=True)
+    (sample / "fanops.yaml").write_text("plan: {start_date: 2024-12-01}\n", encoding="utf-8")
+    monkeypatch.setattr(cfgmod, "SAMPLE_LANDING", sample / "landing")
+    monkeypatch.setattr(cfgmod, "SAMPLE_CONFIG", sample / "fanops.yaml")
+    cwd = tmp_path / "cwd"
+    (cwd / "conf").mkdir(parents=True)
+    (cwd / "fanops.yaml").write_text("calendar: {grace_minutes: 10}\n", encoding="utf-8")
+    (cwd / "conf" / "fanops.yaml").write_text(
+        "landing: ../land\nwarehouse: wh/x.duckdb\ncalendar: {grace_minutes: 20}\n", encoding="utf-8"
+    )
+    (cwd / "env.yaml").write_text("calendar: {grace_minutes: 30}\n", encoding="utf-8")
+    return cwd
+
+
+def test_config_resolution_order(layout: Path) -> None:
+    assert find_config(None, {}, layout) == (layout / "fanops.yaml", False)  # cwd's fanops.yaml
+    assert find_config(None, {"FANOPS_CONFIG": "env.yaml"}, layout) == (layout / "env.yaml", True)
+    assert find_config("conf/fanops.yaml", {"FANOPS_CONFIG": "env.yaml"}, layout)[0] == (
+        layout / "conf" / "fanops.yaml"
+    )
+    s = resolve_settings(cwd=layout, env={"FANOPS_LANDING": "l"}, export_env=False)
+    assert s.config_path == layout / "fanops.yaml" and s.config.calendar.grace_minutes == 10
+    s = resolve_settings("conf/fanops.yaml", cwd=layout, env={"FANOPS_CONFIG": "env.yaml"}, export_env=False)
+    assert s.config_path == layout / "conf" / "fanops.yaml"
+    assert s.config.calendar.grace_minutes == 20
+
+
+def test_config_falls_back_to_repo_root(tmp_path: Path) -> None:
+    s = resolve_settings(cwd=tmp_path, env={"FANOPS_LANDING": "l"}, export_env=False)
+    assert s.config_path == REPO / "fanops.yaml"
+    assert s.warehouse == REPO / "warehouse" / "fanops.duckdb"  # config paths are relative to its folder
+
+
+def test_landing_resolution_order(layout: Path) -> None:
+    conf = "conf/fanops.yaml"
+    s = resolve_settings(conf, cwd=layout, env={}, export_env=False)
+    assert (s.landing, s.is_sample) == (layout / "land", False)  # relative to the config's folder
+    s = resolve_settings(conf, cwd=layout, env={"FANOPS_LANDING": "envland"}, export_env=False)
+    assert s.landing == layout / "envland"
+    s = resolve_settings(conf, "argland", cwd=layout, env={"FANOPS_LANDING": "envland"}, export_env=False)
+    assert s.landing == layout / "argland"
+
+
+def test_sample_only_when_no_landing_is_set(layout: Path) -> None:
+    s = resolve_settings(cwd=layout, env={}, export_env=False)
+    assert s.is_sample
+    assert s.landing == cfgmod.SAMPLE_LANDING
+    assert s.config_path == cfgmod.SAMPLE_CONFIG  # the sample's own config (plan inside its period)
+    assert s.config.plan.start_date == dt.date(2024, 12, 1)
+    assert s.warehouse == layout / "warehouse" / "fanops.duckdb"  # default: relative to the cwd
+
+
+def test_warehouse_resolution_order_and_export(layout: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = "conf/fanops.yaml"
+    assert (
+        resolve_settings(conf, cwd=layout, env={}, export_env=False).warehouse == layout / "conf/wh/x.duckdb"
+    )
+    env = {"FANOPS_WAREHOUSE": "envwh.duckdb"}
+    assert resolve_settings(conf, cwd=layout, env=env, export_env=False).warehouse == layout / "envwh.duckdb"
+    s = resolve_settings(conf, warehouse="/tmp/argwh.duckdb", cwd=layout, env=env, export_env=False)
+    assert s.warehouse == Path("/tmp/argwh.duckdb")
+    monkeypatch.setenv("FANOPS_WAREHOUSE", "x")
+    s = resolve_settings(conf, warehouse="a/b.duckdb", cwd=layout, env={})
+    assert os.environ["FANOPS_WAREHOUSE"] == str(layout / "a" / "b.duckdb") == str(s.warehouse)
+
+
+# --------------------------------------------------------------------------------------------- PII key
+
+
+def test_pii_key_from_env() -> None:
+    key, version = resolve_pii_key(False, env={"FANOPS_PII_KEY": "secret"}, export_env=False)
+    assert key == b"secret"
+    assert version == cfgmod.key_version(b"secret") and len(version) == 8
+
+
+def test_pii_key_required_outside_the_sample(tmp_path: Path) -> None:
+    with pytest.raises(PiiKeyError, match="FANOPS_PII_KEY"):
+        resolve_pii_key(False, env={}, key_file=tmp_path / "k", export_env=False)
+    assert not (tmp_path / "k").exists()
+
+
+def test_sample_key_is_made_once_with_a_warning(tmp_path: Path) -> None:
+    warnings: list[str] = []
+    path = tmp_path / "cfg" / "fanops" / "pii.key"
+    first = resolve_pii_key(True, env={}, key_file=path, warn=warnings.append, export_env=False)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    second = resolve_pii_key(True, env={}, key_file=path, warn=warnings.append, export_env=False)
+    assert first == second
+    assert len(warnings) == 2 and "WARNING" in warnings[0] and "SAMPLE" in warnings[0]
