@@ -27,9 +27,9 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingestion.engine import IngestOptions, ingest  # noqa: E402
-from ingestion.landing import classify, iter_deliveries  # noqa: E402
-from ingestion.readers.detect import read_document  # noqa: E402
+from ingestion.engine import IngestOptions, ingest
+from ingestion.landing import classify, iter_deliveries
+from ingestion.readers.detect import read_document
 
 
 class PeakRSS:
@@ -72,7 +72,7 @@ def families(landing: Path) -> dict[str, list[Path]]:
             continue
         try:
             doc = read_document(p.read_bytes())
-        except Exception:  # noqa: BLE001 - rejected files are not part of the comparison
+        except Exception:
             continue
         if doc.file_type == "csv" and doc.encoding in ("utf-8", "utf-8-sig"):
             out[f"{info.dataset.id}|csv"].append(p)

@@ -502,3 +502,47 @@ def test_csv_line_endings_short_rows_and_one_line_json(tmp_path: Path) -> None:
     assert short == [{"n": None}]  # short rows are padded: missing optional value is NULL, never 0
     mj = manifest_for(w, "weibo/qinghe_wb/posts/one_line.jsonl")[0]
     assert (mj["status"], mj["rows_loaded"]) == ("loaded", 2)
+
+
+def test_dataset_specific_row_rules(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    # wechat articles: short URL -> s_<token>; no parseable URL -> missing_key
+    arts = ce.ARTICLES_TSV.splitlines()
+    bad_url = arts[2].rsplit("\t", 1)[0] + "\tnot a url"
+    short = arts[2].rsplit("\t", 1)[0].replace("双11囤茶攻略", "短链文章") + "\thttps://mp.weixin.qq.com/s/AbC_dEf-123"
+    put(land, "wechat/qinghe_wx/articles/a.tsv", "\n".join([arts[0], arts[1], bad_url, short]) + "\n")
+    # wechat comments: a create_time more than a day after fetched_at is implausible; index 0 -> post_ref _1
+    c = json.loads(json.dumps(ce.WECHAT_COMMENTS, ensure_ascii=False))
+    c["calls"][0]["response"]["comment"].append(
+        {"user_comment_id": 3, "create_time": 1730436069 + 5 * 86400, "content": "未来", "comment_type": 0})
+    put(land, "wechat/qinghe_wx/comments/c.json", c)
+    # XHS fans: a stat_date on the export date is incomplete
+    x = {s: [["日期", h], ["2026年08月15日", 1], ["2026年08月16日", 2]]
+         for s, h in (("净涨粉趋势", "净涨粉"), ("新增关注趋势", "新增关注"), ("取消关注趋势", "取消关注"))}
+    put(land, "xiaohongshu/qinghe_xhs/fans/f.xlsx", xlsx_bytes(x))
+    put(land, "xiaohongshu/qinghe_xhs/fans/f.xlsx.meta.json", {"exported_at": "2026-08-16T10:00:00+08:00"})
+    # mentions: a year-less date in the future of the export time belongs to the previous year
+    m = {"platform": "weibo", "mention_id": "5097012345670077", "author_id": "1", "text": "t",
+         "created_at": "12-31 23:00", "fetched_at": "2025-01-02T09:00:00+08:00",
+         "url": "https://m.weibo.cn/status/OyZ1a2b3Q", "is_repost": False}
+    put(land, "listening/mentions/y.jsonl", json.dumps(m, ensure_ascii=False) + "\n")
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+
+    qa = _q(w, "wechat/qinghe_wx/articles/a.tsv")
+    assert list(qa) == [3] and qa[3]["reason"] == "missing_key"
+    refs = {r["t"]: (r["p"], r["s"]) for r in query(
+        w, "SELECT title AS t, post_ref AS p, post_ref_source AS s FROM raw.wechat_articles")}
+    assert refs["秋冬第一杯｜桂花乌龙上新"][0] == "2247489321_1"
+    assert refs["短链文章：3款口粮茶怎么选"] == ("s_AbC_dEf-123", "short_url")
+
+    qc = _q(w, "wechat/qinghe_wx/comments/c.json")
+    assert list(qc) == [3] and qc[3]["reason"] == "implausible_timestamp"
+    assert {r["p"] for r in query(w, "SELECT post_ref AS p FROM raw.wechat_comments")} == {"2247489321_1"}
+
+    qx = _q(w, "xiaohongshu/qinghe_xhs/fans/f.xlsx")
+    assert sorted(r["reason"] for r in qx.values()) == ["incomplete_period"] * 3
+    assert {r["row_number"] for r in qx.values()} == {3}
+
+    got = query(w, "SELECT CAST(created_at AS VARCHAR) AS c FROM raw.listening_mentions")
+    assert got == [{"c": "2024-12-31 15:00:00"}]
