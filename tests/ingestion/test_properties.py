@@ -3,6 +3,8 @@ and the reader never raises on arbitrary or mutated bytes."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -156,6 +158,7 @@ def test_percent_string_rates_round_trip(rates: list[int]) -> None:
 # --------------------------------------------------------------------------- robustness on arbitrary bytes
 
 _EXAMPLES_DIR = Path(tempfile.mkdtemp(prefix="fanops_examples_"))
+atexit.register(shutil.rmtree, _EXAMPLES_DIR, True)
 ce.write_tree(_EXAMPLES_DIR)
 EXAMPLES = sorted(
     (p.relative_to(_EXAMPLES_DIR).as_posix(), p.read_bytes())

@@ -540,9 +540,11 @@ def test_dataset_specific_row_rules(tmp_path: Path) -> None:
     assert list(qc) == [3] and qc[3]["reason"] == "implausible_timestamp"
     assert {r["p"] for r in query(w, "SELECT post_ref AS p FROM raw.wechat_comments")} == {"2247489321_1"}
 
-    qx = _q(w, "xiaohongshu/qinghe_xhs/fans/f.xlsx")
-    assert sorted(r["reason"] for r in qx.values()) == ["incomplete_period"] * 3
-    assert {r["row_number"] for r in qx.values()} == {3}
+    # one record per data row of each sheet: row 3 of each of the three sheets
+    qx = query(w, "SELECT row_number, reason FROM ops.quarantine WHERE path = 'xiaohongshu/qinghe_xhs/fans/f.xlsx'")
+    assert sorted((r["row_number"], r["reason"]) for r in qx) == [(3, "incomplete_period")] * 3
+    mx = manifest_for(w, "xiaohongshu/qinghe_xhs/fans/f.xlsx")[0]
+    assert (mx["rows_read"], mx["rows_loaded"], mx["rows_quarantined"]) == (6, 3, 3)
 
     got = query(w, "SELECT CAST(created_at AS VARCHAR) AS c FROM raw.listening_mentions")
     assert got == [{"c": "2024-12-31 15:00:00"}]
