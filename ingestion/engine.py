@@ -25,7 +25,7 @@ from ingestion.contracts import DatasetDecl, TableDecl, load_contract
 from ingestion.extract import Extracted, extract_json, extract_tabular
 from ingestion.landing import PathInfo, classify, iter_deliveries, read_sidecar, sha256_file
 from ingestion.readers import Document, FileRejected, read_document
-from ingestion.rows import FileContext, RowResult, process_batch
+from ingestion.rows import FileContext, RowResult, preparse, process_batch
 from ingestion.timeutil import shanghai_date, utcnow
 from ingestion.warehouse import (
     QUARANTINE_COLUMNS,
@@ -122,6 +122,7 @@ class FileOutcome:
     export_source: str = "delivered"
     period: tuple[Any, Any] = (None, None)
     platform: str | None = None
+    pending: tuple[Extracted, FileContext, Any] | None = None  # prepared, not yet parsed
 
 
 def _extension(path: str) -> str:
@@ -141,6 +142,23 @@ def read_file(
     registry: AccountRegistry | None,
 ) -> FileOutcome:
     """Interpret one delivery completely (no writes). Rejections come back as status 'rejected'."""
+    out = prepare_file(data, info, sha=sha, full_path=full_path, delivered_at=delivered_at,
+                       loaded_at=loaded_at, pii_key=pii_key, registry=registry)
+    return finish_file(out)
+
+
+def prepare_file(
+    data: bytes,
+    info: PathInfo,
+    *,
+    sha: str,
+    full_path: Path | None,
+    delivered_at: datetime,
+    loaded_at: datetime,
+    pii_key: bytes,
+    registry: AccountRegistry | None,
+) -> FileOutcome:
+    """Detect, decode and extract one delivery (cells, not yet parsed); `finish_file` completes it."""
     out = FileOutcome(info, sha, len(data))
     ds = info.dataset
     if info.problem or ds is None:
@@ -156,7 +174,6 @@ def read_file(
         out.platform = None
     try:
         doc = read_document(data)
-        out.doc = doc
         out.meta.update({"file_type": doc.file_type, "encoding": doc.encoding})
         sidecar = read_sidecar(full_path) if full_path is not None else None
         if doc.file_type in ("json", "jsonl"):
@@ -170,6 +187,7 @@ def read_file(
                     {},
                 )
             ex = extract_tabular(doc, tabs[0])
+        del doc
         out.meta.update(ex.meta)
         if ex.export_hint is not None:
             out.export_at, out.export_source = ex.export_hint, "in_file"
@@ -200,6 +218,26 @@ def read_file(
             pii_key=pii_key,
             registry=registry,
         )
+        for b in ex.batches:
+            if b.table.format == "portrait_json":
+                portrait.expand_douyin(b)
+            elif b.table.format == "portrait_sheets":
+                portrait.finish_wechat_sheet(b)
+            if b.table.format.startswith("portrait"):
+                b.constants["snapshot_date"] = shanghai_date(fc.export_at)
+        out.pending = (ex, fc, sidecar)
+    except FileRejected as exc:
+        out.status, out.reason, out.message, out.detail = "rejected", exc.reason, exc.message, exc.detail
+    return out
+
+
+def finish_file(out: FileOutcome) -> FileOutcome:
+    """Parse, check and shape the extracted cells of a prepared file."""
+    if out.pending is None:
+        return out
+    ex, fc, sidecar = out.pending
+    out.pending = None
+    try:
         out.results = _process(ex, fc)
         row_exports = [r.row_export_max for r in out.results if r.row_export_max is not None]
         if row_exports and out.export_source != "in_file":
@@ -221,12 +259,6 @@ def _process(ex: Extracted, fc: FileContext) -> list[RowResult]:
     results: list[RowResult] = []
     for b in ex.batches:
         t = b.table
-        if t.format == "portrait_json":
-            portrait.expand_douyin(b)
-        elif t.format == "portrait_sheets":
-            portrait.finish_wechat_sheet(b)
-        if t.format.startswith("portrait"):
-            b.constants["snapshot_date"] = shanghai_date(fc.export_at)
         res = process_batch(b, fc)
         if t.format == "portrait_sheets" and "share_reported" in res.rows.column_names:
             share = pc.coalesce(res.rows["share"], res.rows["share_reported"])
@@ -319,7 +351,10 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     # (every full run, and the accounts asset that runs first in the Dagster graph)
     selected = [x for x in infos if ds_of(x[2]) in wanted or (ACCOUNTS in wanted and x[2].dataset is None)]
     known = _known(con)
-    run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, {s for (_, s) in known}, {p for (p, _) in known})
+    # a duplicate repeats bytes that were accepted (loaded/superseded); bytes that were rejected (say, in
+    # the wrong folder) are evaluated afresh when delivered again elsewhere
+    accepted = {s for (_, s), (st, _r, _d) in known.items() if st in ("loaded", "superseded")}
+    run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, accepted, {p for (p, _) in known})
     pending: list[_Pending] = []
     for p, rel, info in selected:
         d = ds_of(info) or "unknown"
@@ -357,15 +392,23 @@ def _run_files(run: _Run, files: list[_Pending], registry: AccountRegistry) -> N
     chunk: list[tuple[FileOutcome, _Pending]] = []
     rows = 0
     for f in sorted(files, key=lambda x: (x.info.dataset.id if x.info.dataset else "", x.rel)):
-        out = read_file(f.path.read_bytes(), f.info, sha=f.sha, full_path=f.path, delivered_at=f.delivered,
-                        loaded_at=run.now, pii_key=run.opts.pii_key, registry=registry)
+        out = prepare_file(f.path.read_bytes(), f.info, sha=f.sha, full_path=f.path, delivered_at=f.delivered,
+                           loaded_at=run.now, pii_key=run.opts.pii_key, registry=registry)
         chunk.append((out, f))
-        rows += sum(r.rows.num_rows for r in out.results)
+        if out.pending is not None:
+            rows += sum(b.n for b in out.pending[0].batches)
         if rows >= CHUNK_ROWS or len(chunk) >= CHUNK_FILES:
-            _flush(run, chunk)
+            _finish_chunk(run, chunk)
             chunk, rows = [], 0
     if chunk:
-        _flush(run, chunk)
+        _finish_chunk(run, chunk)
+
+
+def _finish_chunk(run: _Run, chunk: list[tuple[FileOutcome, _Pending]]) -> None:
+    preparse([out.pending[0].batches for out, _ in chunk if out.pending is not None])
+    for out, _ in chunk:
+        finish_file(out)
+    _flush(run, chunk)
 
 
 def _flush(run: _Run, chunk: list[tuple[FileOutcome, _Pending]]) -> None:
@@ -381,7 +424,8 @@ def _flush(run: _Run, chunk: list[tuple[FileOutcome, _Pending]]) -> None:
             status = "duplicate"
         elif not f.retry and f.rel in run.paths:
             warnings.append("path_reused")
-        run.shas.add(out.sha)
+        if status == "loaded":
+            run.shas.add(out.sha)
         run.paths.add(f.rel)
         manifest.append(_manifest_row(out, status, f.delivered, order, run, warnings))
         d = out.info.dataset.id if out.info.dataset else "unknown"

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ingestion.cells import Cell, Num
@@ -26,7 +27,12 @@ _WS_RE = re.compile(r"\s+")
 
 def norm_header(value: object) -> str:
     """§2.4 normalisation: NFKC, drop BOM/zero-width, drop all whitespace, lowercase ASCII."""
-    s = unicodedata.normalize("NFKC", cell_text(value)).translate(_ZERO_WIDTH)
+    return _norm_text(cell_text(value))
+
+
+@lru_cache(maxsize=65536)
+def _norm_text(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
     s = _WS_RE.sub("", s)
     return "".join(ch.lower() if ch.isascii() else ch for ch in s)
 
@@ -76,6 +82,7 @@ class Batch:
     overrides: dict[str, Any] = field(default_factory=dict)  # column -> ColumnType override (sheets)
     constants: dict[str, Any] = field(default_factory=dict)  # column -> constant value for all rows
     meta: dict[str, Any] = field(default_factory=dict)
+    preparsed: dict[str, Any] = field(default_factory=dict)  # column -> ParsedColumn parsed across files
 
     @property
     def n(self) -> int:
@@ -92,7 +99,13 @@ class Extracted:
 # --------------------------------------------------------------------------- header handling
 
 
+_HEADER_INDEX: dict[str, dict[str, ColumnDecl]] = {}
+
+
 def header_index(table: TableDecl) -> dict[str, ColumnDecl]:
+    cached = _HEADER_INDEX.get(table.name)
+    if cached is not None:
+        return cached
     idx: dict[str, ColumnDecl] = {}
     for c in table.columns:
         if c.derived is not None:
@@ -100,6 +113,7 @@ def header_index(table: TableDecl) -> dict[str, ColumnDecl]:
         for h in c.headers():
             idx[norm_header(h)] = c
         idx.setdefault(norm_header(c.name), c)  # canonical English names are aliases too
+    _HEADER_INDEX[table.name] = idx
     return idx
 
 
@@ -329,6 +343,7 @@ def extract_tabular(doc: Document, table: TableDecl) -> Extracted:
     tab, hdr = tabs[0]
     m = map_header(tab.rows[hdr], table, "header")
     batch = Batch(table, sources=dict(m.sources))
+    batch.meta["sheet"] = tab.name if doc.file_type == "xlsx" or doc.file_type == "xls" else None
     rows_to_batch(tab, hdr, table, m, batch)
     preamble = [" ".join(cell_text(c) for c in r if not is_blank(c)) for r in tab.rows[:hdr]]
     footer_hint = _export_hint_in(tab.rows[hdr + 1 :][-5:]) if len(tab.rows) > hdr + 1 else None
@@ -455,6 +470,7 @@ def _extract_portrait_sheets(doc: Document, table: TableDecl) -> Extracted:
         b.constants["dimension"] = spec["dimension"]
         b.cells = {"bucket_raw": [], "fans": [], "share_reported": []}
         b.meta["sheet_spec"] = spec
+        b.meta["sheet"] = sname
         for row, rn in zip(tab.rows[hdr + 1 :], tab.row_numbers[hdr + 1 :]):
             if all(is_blank(c) for c in row):
                 continue

@@ -128,6 +128,76 @@ def _parse_subset(cells: list[Any], ct: ColumnType, ctx: ParseContext) -> Parsed
     return parse_column(cells, ct, ctx)
 
 
+def _mergeable(c: ColumnDecl) -> bool:
+    ct = c.ctype
+    return ct is not None and c.read and not c.drop and not (ct.kind == "ts" and ct.allow_relative)
+
+
+def preparse(files: list[list[Batch]]) -> None:
+    """Parse each column once across many small files of the same table and header layout.
+
+    Parsing has a fixed cost per call, and landing trees hold thousands of small files, so cells are
+    concatenated across files and parsed together. Only the export-time-dependent part of timestamp
+    parsing (the plausibility upper bound) is left for `process_batch`, per file; relative-time columns
+    are parsed per file.
+    """
+    groups: dict[tuple[str, frozenset[tuple[str, str]]], list[Batch]] = {}
+    for batches in files:
+        for b in batches:
+            if b.n == 0 or b.overrides or b.constants:
+                continue
+            groups.setdefault((b.table.name, frozenset(b.sources.items())), []).append(b)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        t = group[0].table
+        offsets = [0]
+        for b in group:
+            offsets.append(offsets[-1] + b.n)
+        for c in t.columns:
+            if not _mergeable(c) or c.name not in group[0].cells:
+                continue
+            assert c.ctype is not None
+            cells: list[Any] = []
+            for b in group:
+                cells.extend(b.cells[c.name])
+            ctx = ParseContext(column=group[0].sources.get(c.name, c.header or c.name), export_at=None,
+                               export_at_in_file=False)
+            parsed = parse_column(cells, c.ctype, ctx)
+            for k, b in enumerate(group):
+                lo, hi = offsets[k], offsets[k + 1]
+                b.preparsed[c.name] = ParsedColumn(
+                    values=parsed.values.slice(lo, hi - lo),
+                    capped=parsed.capped.slice(lo, hi - lo) if parsed.capped is not None else None,
+                    precision=parsed.precision.slice(lo, hi - lo) if parsed.precision is not None else None,
+                    raw=parsed.raw.slice(lo, hi - lo) if parsed.raw is not None else None,
+                    errors={i - lo: e for i, e in parsed.errors.items() if lo <= i < hi},
+                )
+
+
+def _upper_plausibility(parsed: ParsedColumn, ct: ColumnType, fc: FileContext, source: str,
+                        cells: list[Any]) -> ParsedColumn:
+    """The per-file half of §2.10 plausibility: more than a day after the export time."""
+    if ct.kind != "ts" or ct.planned:
+        return parsed
+    limit = (fc.export_at + timedelta(days=1)).astimezone(UTC).replace(tzinfo=None)
+    late = pc.greater(parsed.values, pa.scalar(limit, pa.timestamp("us")))
+    if not pc.any(late).as_py():
+        return parsed
+    idx = pc.indices_nonzero(pc.fill_null(late, False)).to_pylist()
+    errors = dict(parsed.errors)
+    for i in idx:
+        errors[i] = ("implausible_timestamp",
+                     f"column {source}: {cell_text(cells[i])!r} is more than a day after the export time")
+    late_set = set(idx)
+    mask = pa.array([i in late_set for i in range(len(parsed.values))])
+    values = pc.if_else(mask, pa.scalar(None, parsed.values.type), parsed.values)
+    precision = parsed.precision
+    if precision is not None:
+        precision = pc.if_else(mask, pa.scalar(None, pa.string()), precision)
+    return ParsedColumn(values=values, capped=parsed.capped, precision=precision, raw=parsed.raw, errors=errors)
+
+
 def process_batch(b: Batch, fc: FileContext) -> RowResult:
     t = b.table
     n = b.n
@@ -157,7 +227,9 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
             if ct.kind in ("count", "signed"):
                 twins[f"{c.name}_is_capped"] = pa.nulls(n, pa.bool_())
             continue
-        if ct.kind == "ts" and ct.allow_relative and row_export is not None:
+        if c.name in b.preparsed and not b.overrides:
+            parsed = _upper_plausibility(b.preparsed.pop(c.name), ct, fc, source, cells)
+        elif ct.kind == "ts" and ct.allow_relative and row_export is not None:
             parsed = _parse_grouped(cells, ct, source, row_export, fc)
         else:
             pctx = ParseContext(column=source, export_at=fc.export_at, export_at_in_file=fc.export_in_file)
@@ -533,6 +605,7 @@ def _quarantine_record(
         "message": _protect_message(col, first, fc, arrays, i),
         "row_json": _row_json(t, b, i, fc, arrays),
         "path": fc.path,
+        "sheet": b.meta.get("sheet"),
         "quarantined_at": fc.loaded_at.replace(tzinfo=None),
     }
 

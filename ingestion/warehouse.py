@@ -59,6 +59,7 @@ QUARANTINE_COLUMNS: list[tuple[str, str]] = [
     ("message", "VARCHAR"),
     ("row_json", "VARCHAR"),
     ("path", "VARCHAR"),
+    ("sheet", "VARCHAR"),  # multi-sheet workbooks: row numbers repeat across sheets
     ("quarantined_at", "TIMESTAMP"),
 ]
 

@@ -81,6 +81,9 @@ CASES: list[tuple[str, str, Any, str, tuple[str, ...]]] = [
      "unknown_account", ("nobody_wb",)),
     ("unknown_account-wrong-platform", "douyin/qinghe_wx/fans/fans.json", ce.DOUYIN_FANS, "unknown_account",
      ("qinghe_wx",)),
+    ("unknown_account-invalid-slug", "wechat/Qinghe_WX/user_growth/u.csv", ce.USER_GROWTH.replace("2024-11-0", "2024-07-0"),
+     "unknown_account", ("Qinghe_WX",)),
+    ("unknown_account-not-a-shop", "shop/qinghe_wx/orders/o.csv", ce.ORDERS, "unknown_account", ("qinghe_wx",)),
     ("account_mismatch-account", "wechat/qinghe_wx/comments/mismatch.json", _wx_comments(account="other_wx"),
      "account_mismatch", ("other_wx",)),
     ("account_mismatch-platform", "wechat/qinghe_wx/comments/mismatch_p.json", _wx_comments(platform="douyin"),
@@ -223,3 +226,25 @@ def test_unknown_account_rejection_recorded_once_per_file(tmp_path: Path) -> Non
     for _ in range(3):
         run(land, wh)
     assert len(manifest_for(wh, "weibo/ghost_wb/fans/fans.csv")) == 1
+
+
+@pytest.mark.parametrize("variant", ["dump_version_2", "no_fetched_at", "empty_calls"])
+def test_invalid_wrapper_is_rejected(tmp_path: Path, variant: str) -> None:
+    """§2.14 makes fanops_api_dump = 1, fetched_at and calls[] (>= 1) required; §5.1 names no reason for a
+    wrapper that breaks this, so only 'rejected with a §5.1 reason' is asserted."""
+    from tests.ingestion.test_support import REJECTION_REASONS
+
+    c = _copy(ce.WECHAT_COMMENTS)
+    if variant == "dump_version_2":
+        c["fanops_api_dump"] = 2
+    elif variant == "no_fetched_at":
+        del c["fetched_at"]
+    else:
+        c["calls"] = []
+    land = base_tree(tmp_path / "landing")
+    rel = "wechat/qinghe_wx/comments/w.json"
+    put(land, rel, c)
+    wh = tmp_path / "wh.duckdb"
+    run(land, wh)
+    m = manifest_for(wh, rel)[0]
+    assert m["status"] == "rejected" and m["reason"] in REJECTION_REASONS, m

@@ -548,3 +548,18 @@ def test_dataset_specific_row_rules(tmp_path: Path) -> None:
 
     got = query(w, "SELECT CAST(created_at AS VARCHAR) AS c FROM raw.listening_mentions")
     assert got == [{"c": "2024-12-31 15:00:00"}]
+
+
+def test_jsonl_of_wrappers_and_bare_array(tmp_path: Path) -> None:
+    land = base_tree(tmp_path / "landing")
+    rel = "wechat/qinghe_wx/user_growth/dc.jsonl"
+    put(land, rel, json.dumps(ce.DATACUBE, ensure_ascii=False) + "\n" + '{"fanops_api_dump": 1, "calls": [\n')
+    put(land, "weibo/qinghe_wb/posts/arr.json", ce.WEIBO_POSTS["statuses"])
+    w = tmp_path / "wh.duckdb"
+    run(land, w)
+    q = query(w, "SELECT row_number, reason FROM ops.quarantine WHERE path = ?", [rel])
+    assert q == [{"row_number": 2, "reason": "invalid_json_line"}]
+    m = manifest_for(w, rel)[0]
+    assert (m["status"], m["rows_loaded"], m["rows_quarantined"], m["export_at_source"]) == ("loaded", 4, 1, "in_file")
+    assert manifest_for(w, "weibo/qinghe_wb/posts/arr.json")[0]["rows_loaded"] == 2
+    assert_reconciles(w)
