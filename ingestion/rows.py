@@ -18,7 +18,8 @@ from ingestion.derive import REGISTRY as DERIVES
 from ingestion.derive import DeriveContext
 from ingestion.extract import Batch, cell_text, is_blank
 from ingestion.types import ColumnType
-from ingestion.values import ParseContext, ParsedColumn, parse_column
+from ingestion.values import CellError, ParseContext, ParsedColumn, parse_column
+from ingestion.values.dates import ref_ts
 
 ARROW_TYPES: dict[str, pa.DataType] = {
     "text": pa.string(),
@@ -363,25 +364,41 @@ def process_batch(b: Batch, fc: FileContext) -> RowResult:
 def _parse_grouped(
     cells: list[Cell], ct: ColumnType, source: str, row_export: list[datetime | None], fc: FileContext
 ) -> ParsedColumn:
-    """Relative times resolved against each row's own export time (listening `fetched_at`)."""
+    """Relative times resolved against each row's own export time (listening `fetched_at`).
+
+    The whole column is parsed once without an export time (absolute forms need none); only the cells
+    that need one (relative and year-less forms) are parsed again, grouped by their row's export time.
+    The "more than a day after the export time" bound is then applied per row."""
+    first = parse_column(cells, ct, ParseContext(column=source, export_at=None, export_at_in_file=False))
+    values: list[Any] = first.values.to_pylist()
+    precision: list[Any] = first.precision.to_pylist() if first.precision is not None else [None] * len(cells)
+    errors = dict(first.errors)
     groups: dict[datetime | None, list[int]] = {}
-    for i, e in enumerate(row_export):
-        groups.setdefault(e, []).append(i)
-    n = len(cells)
-    values: list[Any] = [None] * n
-    precision: list[Any] = [None] * n
-    errors: dict[int, tuple[str, str]] = {}
+    for i, (reason, _msg) in first.errors.items():
+        if reason == "relative_time_without_export_time":
+            groups.setdefault(row_export[i], []).append(i)
+    epoch = datetime(1970, 1, 1)
     for exp, idx in groups.items():
         in_file = exp is not None or fc.export_in_file
         ctx = ParseContext(column=source, export_at=exp or fc.export_at, export_at_in_file=in_file)
-        p = parse_column([cells[i] for i in idx], ct, ctx)
-        pv = p.values.to_pylist()
-        pp = p.precision.to_pylist() if p.precision is not None else [None] * len(idx)
-        for j, i in enumerate(idx):
-            values[i] = pv[j]
-            precision[i] = pp[j]
-        for j, err in p.errors.items():
-            errors[idx[j]] = err
+        for i in idx:  # few cells per export time: the reference parser directly, no arrays
+            errors.pop(i, None)
+            try:
+                utc_us, prec = ref_ts(cells[i], ct, ctx)
+            except CellError as e:
+                errors[i] = (e.reason, e.message)
+                continue
+            values[i] = epoch + timedelta(microseconds=utc_us)
+            precision[i] = prec
+    if not ct.planned:
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            exp = row_export[i] or fc.export_at
+            if v > (exp + timedelta(days=1)).astimezone(UTC).replace(tzinfo=None):
+                values[i] = precision[i] = None
+                errors[i] = ("implausible_timestamp",
+                             f"column {source}: {cell_text(cells[i])!r} is more than a day after the export time")
     return ParsedColumn(
         values=pa.array(values, pa.timestamp("us")),
         capped=None,

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
 
 from ingestion.contracts import all_datasets
-from ingestion.engine import DatasetResult, IngestOptions, ingest
+from ingestion.engine import DatasetResult, IngestOptions, ingest_with
 from orchestration.resources import FanopsSettings
 
 ACCOUNTS_DATASET = "ops/accounts"
@@ -57,18 +58,19 @@ def _build_asset(decl) -> AssetsDefinition:
         kinds={"python", "duckdb"},
         metadata={"dataset": dataset_id, "raw_tables": MetadataValue.json(raw_tables)},
     )
-    def _ingest_dataset(context, fanops: FanopsSettings) -> MaterializeResult:
+    def _ingest_dataset(context, fanops: FanopsSettings, duckdb: DuckDBResource) -> MaterializeResult:
         key, key_version = fanops.pii_key()
-        result = ingest(
-            IngestOptions(
-                landing=fanops.landing_path,
-                warehouse=fanops.warehouse_path,
-                pii_key=key,
-                key_version=key_version,
-                is_sample=fanops.is_sample,
-                datasets={dataset_id},
-            )
+        opts = IngestOptions(
+            landing=fanops.landing_path,
+            warehouse=fanops.warehouse_path,
+            pii_key=key,
+            key_version=key_version,
+            is_sample=fanops.is_sample,
+            datasets={dataset_id},
         )
+        # writes go through the shared DuckDB resource: the same FANOPS_WAREHOUSE file dbt will use
+        with duckdb.get_connection() as con:
+            result = ingest_with(con, opts)
         meta = result_metadata(dataset_id, raw_tables, result.datasets.get(dataset_id))
         log = context.log.info if meta["files_seen"] else context.log.debug
         log(
