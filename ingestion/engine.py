@@ -130,21 +130,10 @@ def _extension(path: str) -> str:
     return name.rsplit(".", 1)[-1].lower() if "." in name else ""
 
 
-def read_file(
-    data: bytes,
-    info: PathInfo,
-    *,
-    sha: str,
-    full_path: Path | None,
-    delivered_at: datetime,
-    loaded_at: datetime,
-    pii_key: bytes,
-    registry: AccountRegistry | None,
-) -> FileOutcome:
-    """Interpret one delivery completely (no writes). Rejections come back as status 'rejected'."""
-    out = prepare_file(data, info, sha=sha, full_path=full_path, delivered_at=delivered_at,
-                       loaded_at=loaded_at, pii_key=pii_key, registry=registry)
-    return finish_file(out)
+def read_file(data: bytes, info: PathInfo, **kw: Any) -> FileOutcome:
+    """Interpret one delivery completely (no writes): `prepare_file` then `finish_file`. Rejections come
+    back as status 'rejected'."""
+    return finish_file(prepare_file(data, info, **kw))
 
 
 def prepare_file(
