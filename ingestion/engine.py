@@ -123,6 +123,7 @@ class FileOutcome:
     period: tuple[Any, Any] = (None, None)
     platform: str | None = None
     pending: tuple[Extracted, FileContext, Any] | None = None  # prepared, not yet parsed
+    mtime_ns: int | None = None  # the file's modification time when read (a hashing cache, not its identity)
 
 
 def _extension(path: str) -> str:
@@ -344,12 +345,22 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     # the wrong folder) are evaluated afresh when delivered again elsewhere
     accepted = {s for (_, s), (st, _r, _d) in known.items() if st in ("loaded", "superseded")}
     run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, accepted, {p for (p, _) in known})
+    # files already recorded with the same size and modification time are not hashed again: landing
+    # files are immutable, and re-reading gigabytes on a run with nothing new would cost minutes
+    stat_cache: dict[tuple[str, int, int], str] = {
+        (p, size, mt): sha
+        for p, size, mt, sha in con.execute(
+            "SELECT path, size_bytes, mtime_ns, sha256 FROM ops.file_manifest WHERE mtime_ns IS NOT NULL"
+        ).fetchall()
+    }
     pending: list[_Pending] = []
     for p, rel, info in selected:
         d = ds_of(info) or "unknown"
         res = results.setdefault(d, DatasetResult(d))
         res.files_seen += 1
-        sha = sha256_file(p)
+        st = p.stat()
+        cached = stat_cache.get((rel, st.st_size, st.st_mtime_ns))
+        sha = cached if cached is not None else sha256_file(p)
         prev = known.get((rel, sha))
         if prev is not None:
             status, reason, delivered = prev
@@ -367,7 +378,7 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     _run_files(run, [x for x in pending if ds_of(x.info) != ACCOUNTS], registry)
     if accounts:
         _retry_unknown_account_rows(run, registry, landing, wanted)
-    _mark_superseded(con, wanted)
+    _mark_superseded(con, {x.info.dataset.id for x in pending if x.info.dataset is not None})
     for d, r in results.items():
         rows = con.execute(
             "SELECT status, count(*) FROM ops.file_manifest WHERE dataset = ? GROUP BY 1", [d]
@@ -383,6 +394,7 @@ def _run_files(run: _Run, files: list[_Pending], registry: AccountRegistry) -> N
     for f in sorted(files, key=lambda x: (x.info.dataset.id if x.info.dataset else "", x.rel)):
         out = prepare_file(f.path.read_bytes(), f.info, sha=f.sha, full_path=f.path, delivered_at=f.delivered,
                            loaded_at=run.now, pii_key=run.opts.pii_key, registry=registry)
+        out.mtime_ns = f.path.stat().st_mtime_ns
         chunk.append((out, f))
         if out.pending is not None:
             rows += sum(b.n for b in out.pending[0].batches)
@@ -514,6 +526,7 @@ def _manifest_row(
         "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
         "order_key": order,
         "run_id": run.run_id,
+        "mtime_ns": out.mtime_ns,
     }
 
 

@@ -250,7 +250,7 @@ def insert_manifest(con: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) 
         return
     types = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "TIMESTAMP": pa.timestamp("us"),
              "BOOLEAN": pa.bool_(), "DATE": pa.date32(), "VARCHAR[]": pa.list_(pa.string())}
-    cols = [*MANIFEST_COLUMNS, ("order_key", "VARCHAR"), ("run_id", "VARCHAR")]
+    cols = [*MANIFEST_COLUMNS, ("order_key", "VARCHAR"), ("run_id", "VARCHAR"), ("mtime_ns", "BIGINT")]
     tbl = pa.table({c: pa.array([r.get(c) for r in rows], type=types[t]) for c, t in cols})
     con.register("_m", tbl)
     names = ", ".join(c for c, _ in cols)
@@ -264,3 +264,5 @@ def ensure_manifest_order_column(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ALTER TABLE ops.file_manifest ADD COLUMN order_key VARCHAR")
     if "run_id" not in cols:
         con.execute("ALTER TABLE ops.file_manifest ADD COLUMN run_id VARCHAR")
+    if "mtime_ns" not in cols:
+        con.execute("ALTER TABLE ops.file_manifest ADD COLUMN mtime_ns BIGINT")

@@ -86,3 +86,34 @@ def test_small_files_parsed_together_keep_per_file_plausibility(tmp_path: Path) 
     assert _q(wh, "SELECT path, row_number, reason FROM ops.quarantine") == [
         ("kuaishou/qinghe_ks/videos/a.csv", 3, "implausible_timestamp")]
     assert _q(wh, "SELECT title_caption FROM raw.kuaishou_videos ORDER BY 1") == [("a1",), ("b1",)]
+
+
+def test_rerun_does_not_rehash_unchanged_files(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A run with nothing new costs a stat per file, not a sha256 of every byte; changed bytes under a
+    known path (new size or mtime) are hashed and loaded as a new delivery."""
+    import os
+
+    import ingestion.engine as engine
+
+    land = ce.write_tree(tmp_path / "landing")
+    wh = tmp_path / "wh.duckdb"
+    _ingest(land, wh)
+    calls: list[Path] = []
+    real = engine.sha256_file
+
+    def counting(p: Path) -> str:
+        calls.append(p)
+        return real(p)
+
+    monkeypatch.setattr(engine, "sha256_file", counting)
+    _ingest(land, wh)
+    assert calls == []
+    f = land / "weibo/qinghe_wb/fans/fans.csv"
+    f.write_text(ce.WEIBO_FANS + "2024-11-03,284800,400,70,330\n", encoding="utf-8")
+    os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))
+    _ingest(land, wh)
+    assert calls == [f]
+    rows = _q(wh, "SELECT status, warnings FROM ops.file_manifest WHERE path = 'weibo/qinghe_wb/fans/fans.csv' "
+                  "ORDER BY loaded_at, status")
+    assert ("loaded", ["path_reused"]) in rows
+    assert _q(wh, "SELECT count(*) FROM raw.weibo_fans") == [(3,)]
