@@ -16,6 +16,7 @@ from ingestion.cells import Cell, Num
 from ingestion.contracts import ColumnDecl, DatasetDecl, TableDecl
 from ingestion.readers import Document, FileRejected, Table, delimited
 from ingestion.timeutil import SHANGHAI
+from ingestion.values import normalise_header
 
 HEADER_SEARCH_ROWS = 20
 SUMMARY_WORDS = {"合计", "总计", "汇总", "小计", "总数", "平均", "平均值", "均值", "total", "sum", "average"}
@@ -30,11 +31,7 @@ def norm_header(value: object) -> str:
     return _norm_text(cell_text(value))
 
 
-@lru_cache(maxsize=65536)
-def _norm_text(text: str) -> str:
-    s = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
-    s = _WS_RE.sub("", s)
-    return "".join(ch.lower() if ch.isascii() else ch for ch in s)
+_norm_text = lru_cache(maxsize=65536)(normalise_header)  # headers repeat across thousands of files
 
 
 def cell_text(value: Cell | object) -> str:

@@ -178,11 +178,10 @@ _TYPE_RE = re.compile(r"^(?P<kind>[a-z_]+)(?P<strict>!)?(?:\((?P<arg>[^)]*)\))?$
 
 
 def norm_label(value: str) -> str:
-    """Normalisation of enum labels (NFKC, trim, lowercase ASCII, full-width comma)."""
-    import unicodedata
+    """Normalisation of enum labels: the value parsers' own (NFKC, trim, lowercase ASCII, `，`)."""
+    from ingestion.values.scalars import norm_label as _norm
 
-    v = unicodedata.normalize("NFKC", value).strip().replace("，", ",")
-    return "".join(ch.lower() if ch.isascii() else ch for ch in v)
+    return _norm(value)
 
 
 def _enum_map(enums: dict[str, dict[str, str]], name: str) -> dict[str, str]:
