@@ -16,14 +16,13 @@ from ingestion.cells import Cell, Num
 from ingestion.contracts import ColumnDecl, DatasetDecl, TableDecl
 from ingestion.readers import Document, FileRejected, Table, delimited
 from ingestion.timeutil import SHANGHAI
+from ingestion.types import ColumnType
 from ingestion.values import normalise_header
 
 HEADER_SEARCH_ROWS = 20
 SUMMARY_WORDS = {"合计", "总计", "汇总", "小计", "总数", "平均", "平均值", "均值", "total", "sum", "average"}
 FOOTER_PREFIXES = ("注：", "说明：", "数据来源：", "导出时间：", "注:", "说明:", "数据来源:", "导出时间:")
 EXPORT_TIME_RE = re.compile(r"导出时间[:：]\s*(.+)")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-_WS_RE = re.compile(r"\s+")
 
 
 def norm_header(value: object) -> str:
@@ -125,19 +124,19 @@ def find_header(rows: list[list[Cell]], table: TableDecl) -> int | None:
     return None
 
 
+_EXPORT_TS = ColumnType("ts", planned=True)
+
+
 def parse_export_time(text: str) -> datetime | None:
-    """导出时间 cell values: ISO-like or Chinese date-times, naive = Asia/Shanghai."""
-    s = unicodedata.normalize("NFKC", text).strip()
-    m = re.match(
-        r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(?:T?\s*(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2})秒?)?)?", s
-    )
-    if not m:
-        return None
-    y, mo, d, hh, mm, ss = (int(x) if x else 0 for x in m.groups())
+    """导出时间 values, parsed by the same timestamp rules as every `ts` column (naive = Asia/Shanghai)."""
+    from ingestion.values import CellError, ParseContext
+    from ingestion.values.dates import ref_ts
+
     try:
-        return datetime(y, mo, d, hh, mm, ss, tzinfo=SHANGHAI).astimezone(UTC)
-    except ValueError:
+        utc_us, _precision = ref_ts(text.strip(), _EXPORT_TS, ParseContext("导出时间", None, False))
+    except CellError:
         return None
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=utc_us)
 
 
 def _export_hint_in(rows: list[list[Cell]]) -> datetime | None:
