@@ -706,6 +706,8 @@ def _guess_dataset(doc: Document) -> DatasetDecl | None:
     contract = load_contract()
     if doc.file_type in ("json", "jsonl"):
         objs = [doc.json_value] if doc.file_type == "json" else [o for _, o in (doc.json_lines or [])[:5]]
+        if len(objs) == 1 and isinstance(objs[0], list):  # a bare JSON array of responses or records
+            objs = [o for o in objs[0][:5] if isinstance(o, dict)]
         for o in objs:
             if isinstance(o, dict) and isinstance(o.get("calls"), list):
                 for call in o["calls"]:
@@ -719,6 +721,8 @@ def _guess_dataset(doc: Document) -> DatasetDecl | None:
                     return contract.datasets["listening/mentions"]
                 if {"conversation_id", "message_id"} <= keys:
                     return contract.datasets["ops/messages"]
+                if {"idstr", "created_at", "text"} <= keys:  # one Weibo status or comment per record
+                    return contract.datasets["weibo/comments" if "status" in keys else "weibo/posts"]
                 for d in contract.datasets.values():
                     for t in d.tables:
                         if t.format == "json" and t.wrapper != "required" and t.records:
