@@ -586,26 +586,27 @@ def _mark_superseded(con: duckdb.DuckDBPyConnection, wanted: set[str]) -> None:
 
 
 def pending_files(landing: Path, warehouse: Path) -> list[str]:
-    """Landing-relative paths of deliveries not yet recorded (path + sha256) in the manifest."""
+    """Landing-relative paths of deliveries the manifest does not hold yet: the same (path, size,
+    modification time) test `ingest` uses to skip hashing known files; files from before that column
+    existed match on (path, size)."""
     landing = landing.resolve()
-    known: set[tuple[str, int]] = set()
-    known_paths: dict[str, int] = {}
+    rows: list[tuple[str, int, int | None]] = []
     if warehouse.exists():
         try:
             con = duckdb.connect(str(warehouse), read_only=True)
             try:
-                rows = con.execute("SELECT path, size_bytes FROM ops.file_manifest").fetchall()
+                rows = con.execute("SELECT path, size_bytes, mtime_ns FROM ops.file_manifest").fetchall()
             finally:
                 con.close()
-            known = {(p, s) for p, s in rows}
-            known_paths = {p: s for p, s in rows}
         except duckdb.Error:
-            pass
+            rows = []
+    exact = {(p, s, m) for p, s, m in rows if m is not None}
+    loose = {(p, s) for p, s, m in rows if m is None}
     out = []
     for p in iter_deliveries(landing):
         rel = p.relative_to(landing).as_posix()
-        size = p.stat().st_size
-        if (rel, size) not in known or rel not in known_paths:
+        st = p.stat()
+        if (rel, st.st_size, st.st_mtime_ns) not in exact and (rel, st.st_size) not in loose:
             out.append(rel)
     return out
 
@@ -805,7 +806,3 @@ def check_files(paths: Sequence[Path], landing: Path | None = None, pii_key: byt
                         registry=None)
         reports.append(CheckReport(str(path), info.dataset.id if info.dataset else None, out, note))
     return reports
-
-
-def raw_table(name: str) -> TableDecl:
-    return load_contract().table(name)

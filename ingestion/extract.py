@@ -272,11 +272,6 @@ def rows_to_batch(tab: Table, hdr: int, table: TableDecl, m: Mapping, batch: Bat
 # --------------------------------------------------------------------------- tabular documents
 
 
-def _candidate_tables(doc: Document, table: TableDecl) -> list[Table]:
-    visible = [t for t in doc.tables if not t.hidden]
-    return visible
-
-
 def _csv_tables(doc: Document, table: TableDecl) -> tuple[Table, int, str]:
     """Comma, or tab if only a tab split of the header line yields the required columns (§2.2)."""
     assert doc.text is not None
@@ -327,7 +322,7 @@ def extract_tabular(doc: Document, table: TableDecl) -> Extracted:
         meta: dict[str, Any] = {"delimiter": "tab" if delim == "\t" else "comma"}
     else:
         found = None
-        for t in _candidate_tables(doc, table):
+        for t in (t for t in doc.tables if not t.hidden):  # hidden sheets only when named
             h = find_header(t.rows, table)
             if h is not None:
                 found = (t, h)
@@ -402,32 +397,10 @@ def _extract_metric_sheets(doc: Document, table: TableDecl) -> Extracted:
         b = Batch(table, sources={"stat_date": "日期", "value": cell_text(header[vpos])})
         b.constants["metric"] = spec["metric"]
         b.overrides["value"] = parse_type(spec.get("type", "count"), {})
+        # the one positional rule of the contract (§3.10): the value column is the column that is not 日期
         m = Mapping({"stat_date": date_pos, "value": vpos}, b.sources, [], [])
-        # rows_to_batch needs declared columns; emulate with the declared 'stat_date' plus the value column
-        b.cells = {"stat_date": [], "value": []}
-        width = len(header)
-        skipping = False
-        for row, rn in zip(tab.rows[hdr + 1 :], tab.row_numbers[hdr + 1 :]):
-            if all(is_blank(c) for c in row):
-                continue
-            b.rows_read += 1
-            if _is_summary(row):
-                b.rows_skipped += 1
-                skipping = True
-                continue
-            if skipping and (date_pos >= len(row) or is_blank(row[date_pos])):
-                b.rows_skipped += 1
-                continue
-            skipping = False
-            extra = [c for c in row[width:] if not is_blank(c)]
-            if extra:
-                b.pre.append(PreRow(rn, "too_many_fields", f"sheet {sname} row {rn} has extra fields", {}))
-                continue
-            b.row_numbers.append(rn)
-            b.cells["stat_date"].append(row[date_pos] if date_pos < len(row) else None)
-            b.cells["value"].append(row[vpos] if vpos < len(row) else None)
+        rows_to_batch(tab, hdr, table, m, b)
         b.meta["sheet"] = sname
-        del m
         batches.append(b)
         preamble += [" ".join(cell_text(c) for c in r if not is_blank(c)) for r in tab.rows[:hdr]]
         hint = hint or _export_hint_in(tab.rows[:hdr])
@@ -607,10 +580,6 @@ def _column_values(recs: list[_Rec], col: ColumnDecl) -> list[Any]:
 
 def _none(v: Any) -> Any:
     return None if v is _MISSING else v
-
-
-def _looks_like_response(obj: Any, tables: list[TableDecl]) -> bool:
-    return isinstance(obj, dict) and any(iter_records(obj, t.records) is not None for t in tables if t.records)
 
 
 def extract_json(doc: Document, ds: DatasetDecl, group: str, account: str | None) -> Extracted:

@@ -125,10 +125,6 @@ def _as_array(values: list[Any], kind: str) -> pa.Array:
     return pa.array(values, type=ARROW_TYPES[kind])
 
 
-def _parse_subset(cells: list[Any], ct: ColumnType, ctx: ParseContext) -> ParsedColumn:
-    return parse_column(cells, ct, ctx)
-
-
 def _mergeable(c: ColumnDecl) -> bool:
     ct = c.ctype
     return ct is not None and c.read and not c.drop and not (ct.kind == "ts" and ct.allow_relative)
