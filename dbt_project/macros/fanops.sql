@@ -1,0 +1,71 @@
+{#-
+  Shared helpers. Models stay portable (DESIGN "Fixed choices"): no `::`, QUALIFY, GROUP BY ALL or EXCLUDE;
+  every divisor goes through safe_divide; dates and times through these macros.
+-#}
+
+{#- Division with an explicit cast and nullif on the divisor: NULL when the divisor is 0 or NULL. -#}
+{% macro safe_divide(numerator, denominator) -%}
+    (cast({{ numerator }} as double) / nullif(cast({{ denominator }} as double), 0))
+{%- endmacro %}
+
+{#- UTC timestamp -> Asia/Shanghai wall-clock timestamp / calendar date (fixed offset: China has no DST). -#}
+{% macro to_local_ts(ts) -%}
+    {{ dbt.dateadd('hour', var('timezone_offset_hours'), ts) }}
+{%- endmacro %}
+
+{% macro to_local_date(ts) -%}
+    cast({{ fanops.to_local_ts(ts) }} as date)
+{%- endmacro %}
+
+{#- Asia/Shanghai wall-clock timestamp -> UTC. -#}
+{% macro local_to_utc(ts) -%}
+    {{ dbt.dateadd('hour', -1 * var('timezone_offset_hours'), ts) }}
+{%- endmacro %}
+
+{#- Start of an Asia/Shanghai calendar day, in UTC. -#}
+{% macro local_day_start_utc(day) -%}
+    {{ fanops.local_to_utc('cast(' ~ day ~ ' as timestamp)') }}
+{%- endmacro %}
+
+{#- Continuous percentile (DESIGN: median/p90 response minutes, quality tiers) as an aggregate. -#}
+{% macro percentile_cont(expr, fraction) -%}
+    {{ return(adapter.dispatch('percentile_cont', 'fanops')(expr, fraction)) }}
+{%- endmacro %}
+
+{% macro default__percentile_cont(expr, fraction) -%}
+    percentile_cont({{ fraction }}) within group (order by {{ expr }})
+{%- endmacro %}
+
+{#- Minutes between two timestamps, fractional (seconds / 60). -#}
+{% macro minutes_between(start_ts, end_ts) -%}
+    (cast({{ dbt.datediff(start_ts, end_ts, 'second') }} as double) / 60.0)
+{%- endmacro %}
+
+{#- Plan settings as SQL literals. -#}
+{% macro plan_start_date() -%}
+    cast('{{ var("plan_start_date") }}' as date)
+{%- endmacro %}
+
+{#- The as-of date: the --vars value from orchestration, else the latest date for which every own
+    active account with a follower series has data (int_as_of). -#}
+{% macro as_of_date() -%}
+    {%- if var('as_of') -%}
+        cast('{{ var("as_of") }}' as date)
+    {%- else -%}
+        (select as_of_date from {{ ref('int_as_of') }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- End of the as-of day (24:00 Asia/Shanghai) in UTC. -#}
+{% macro as_of_end_utc() -%}
+    {{ fanops.local_to_utc(dbt.dateadd('day', 1, 'cast(' ~ fanops.as_of_date() ~ ' as timestamp)')) }}
+{%- endmacro %}
+
+{#- True when a Dagster backfill window is set (vars window_start / window_end). -#}
+{% macro has_window() -%}
+    {{ return(var('window_start') is not none and var('window_end') is not none) }}
+{%- endmacro %}
+
+{% macro in_window(date_expr) -%}
+    {{ date_expr }} between cast('{{ var("window_start") }}' as date) and cast('{{ var("window_end") }}' as date)
+{%- endmacro %}
