@@ -25,7 +25,8 @@ Hand computations (DESIGN "Metric definitions" and "Arithmetic"):
 * Response times: WeChat comment 1 created 1730436069, reply 1730444550 → 8481 s = 141.35 min > 120: sla_met
   false. Weibo comment 5096360184302231 12:07:45 → account reply 14:20:10 = 132.41667 min. Douyin message
   m_000981 20:14:05 → human reply 20:16:41 = 2.6 min by T007, sla_met true. The Douyin comment by the account
-  itself is not inbound.
+  itself is not inbound. WeChat comment 2 (no reply) was fetched 2024-11-02 09:00, after its 16:08 deadline:
+  sla_met false.
 """
 
 from __future__ import annotations
@@ -135,6 +136,8 @@ def test_response_times(built: Path) -> None:
          "where platform = ? and channel = ? and interaction_key like ?")
     wx = _one(built, q, "wechat", "comment", "%:2247489321_1:1")
     assert wx[0] == pytest.approx(141.35) and wx[1] is False and wx[2] is None
+    # comment 2 (no reply) was due 2024-11-01 16:08 +08:00 and fetched 2024-11-02 09:00: known unanswered
+    assert _one(built, q, "wechat", "comment", "%:2247489321_1:2") == (None, False, None)
     wb = _one(built, q, "weibo", "comment", "%:5096360184302231")
     assert wb[0] == pytest.approx(132.41666667) and wb[1] is False
     msg = _one(built, q, "douyin", "message", "%:m_000981")
