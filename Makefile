@@ -11,13 +11,16 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export GX_ANALYTICS_ENABLED := false
 export UV_NO_PROGRESS := 1
 
-.PHONY: help setup run test lint synth-sample ui bench clean
+.PHONY: help setup run build test lint manifest synth-sample ui docs bench clean
 
 help:
 	@echo "make setup         create .venv from uv.lock (idempotent)"
 	@echo "make run           run the whole pipeline on the bundled sample (fanops run)"
+	@echo "make build         rebuild the dbt models of the last run's warehouse (fanops build)"
 	@echo "make test          lint, then the test suite"
-	@echo "make lint          ruff check + mypy"
+	@echo "make lint          ruff check + mypy (+ sqlfluff on the dbt models when configured)"
+	@echo "make manifest      prepare the dbt manifest (dbt parse when missing or stale)"
+	@echo "make docs          generate the dbt docs and serve them on 127.0.0.1:8080"
 	@echo "make synth-sample  regenerate the committed sample under data/sample"
 	@echo "make ui            start the Dagster UI on 127.0.0.1:3000"
 	@echo "make bench         run the benchmarks in bench/ (not part of test)"
@@ -41,16 +44,29 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --extra dev
 	@touch $@
 
+# `fanops run|build|docs` and the test session prepare the dbt manifest themselves (orchestration.dbt.project).
 run: setup
 	$(BIN)/fanops run
 
+build: setup
+	$(BIN)/fanops build
+
+# loadfile: a module's tests share one worker, so the one in-process build of the sample that
+# tests/orchestration/test_pipeline_run.py shares is made once (xdist's loadgroup is broken with pytest 9)
 test: setup
 	$(MAKE) --no-print-directory lint
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check ingestion orchestration tests bench
 	$(BIN)/mypy ingestion orchestration
+	@if [ -f dbt_project/.sqlfluff ] || [ -f .sqlfluff ]; then \
+	  echo "sqlfluff lint dbt_project/models"; \
+	  cd dbt_project && ../$(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar; \
+	fi
+
+manifest: setup
+	$(BIN)/python -m orchestration.dbt.project
 
 synth-sample: setup
 	rm -rf data/sample/landing.new
@@ -61,11 +77,15 @@ synth-sample: setup
 ui: setup
 	$(BIN)/fanops ui
 
+docs: setup
+	$(BIN)/fanops docs
+
 bench: setup
 	@set -e; shopt -s nullglob; files=(bench/*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks in bench/"; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(BIN)/python "$$f"; done
 
 clean:
-	rm -rf warehouse .dagster_home .mypy_cache .ruff_cache .pytest_cache .hypothesis build bench/out
+	rm -rf warehouse .dagster_home .mypy_cache .ruff_cache .pytest_cache .hypothesis build bench/out \
+	  dbt_project/target dbt_project/logs
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -72,52 +72,72 @@ def _describe_settings(settings: Settings) -> str:
 # ---------------------------------------------------------------------------------------------- run / ingest
 
 
-def _materialize(args: argparse.Namespace, ingestion_only: bool) -> int:
+def _materialize(args: argparse.Namespace, mode: str) -> int:
     settings = _settings(args)
     as_of = getattr(args, "as_of", None)
-    resolve_pii_key(settings.is_sample)  # fail early (or make the sample key) before dagster loads
-    if not settings.landing.is_dir():
-        print(f"fanops: landing root {settings.landing} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+    full_refresh = bool(getattr(args, "full_refresh", False))
+    unit_tests = bool(getattr(args, "unit_tests", False))
+    if mode != "build":
+        resolve_pii_key(settings.is_sample)  # fail early (or make the sample key) before dagster loads
+        if not settings.landing.is_dir():
+            print(f"fanops: landing root {settings.landing} does not exist", file=sys.stderr)
+            return EXIT_USAGE
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dagster_home_for(settings))
     print(_describe_settings(settings), flush=True)
 
-    from dagster import DagsterInstance, materialize
+    from dagster import DagsterInstance
 
-    from orchestration import definitions
-    from orchestration.ingestion.assets import INGESTION_ASSETS
-    from orchestration.resources import build_resources
+    from orchestration.instance import relax_sqlite_sync
+    from orchestration.pipeline import pipeline_assets, run_pipeline
 
-    if ingestion_only:
-        assets: list[Any] = list(INGESTION_ASSETS)
-    else:
-        assets = [*definitions.ALL_ASSETS, *definitions.ALL_ASSET_CHECKS]
+    relax_sqlite_sync()
+
+    graph = None
+    if mode != "ingest":
+        from orchestration.dbt.project import ManifestError, prepare_manifest
+
+        try:
+            prepare_manifest(quiet=False)
+        except ManifestError as exc:
+            print(f"fanops: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        graph = pipeline_assets(settings.config)
+    from dagster import Failure
+
     started = time.monotonic()
     with DagsterInstance.get() as instance:
-        result = materialize(
-            assets,
-            resources=build_resources(settings, as_of=as_of),
-            instance=instance,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            tags={"fanops/command": "ingest" if ingestion_only else "run"},
-        )
+        try:
+            result = run_pipeline(
+                settings,
+                mode,  # type: ignore[arg-type]
+                instance=instance,
+                as_of=as_of,
+                full_refresh=full_refresh,
+                unit_tests=unit_tests,
+                assets=graph,
+            )
+        except Failure as exc:  # raised before the run starts (e.g. no daily partition exists yet)
+            print(f"fanops: {exc.description}", file=sys.stderr)
+            return EXIT_USAGE
     elapsed = time.monotonic() - started
-    return _report_result(result, settings, elapsed)
+    return _report_result(result, settings, elapsed, as_of=as_of, dbt_ran=mode != "ingest")
 
 
-def _report_result(result: Any, settings: Settings, elapsed: float) -> int:
+def _report_result(
+    result: Any, settings: Settings, elapsed: float, as_of: str | None = None, dbt_ran: bool = False
+) -> int:
     from ingestion.engine import manifest_summary
 
     print("\nAssets:")
     idle: list[str] = []
+    built: dict[str, dict[str, Any]] = {}
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
         meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
         name = mat.asset_key.to_user_string()
         if "files_seen" not in meta:
-            print(f"  {name}")
+            built.setdefault(name, meta)
         elif not meta["files_seen"]:
             idle.append(name)
         else:
@@ -134,6 +154,11 @@ def _report_result(result: Any, settings: Settings, elapsed: float) -> int:
             )
     if idle:
         print(f"  no files for {len(idle)} dataset(s): {', '.join(idle)}")
+    if dbt_ran:
+        _print_dbt_summary(result, settings, built, as_of)
+    else:
+        for name in built:
+            print(f"  {name}")
 
     failed_checks = []
     for evaluation in result.get_asset_check_evaluations():
@@ -166,18 +191,81 @@ def _report_result(result: Any, settings: Settings, elapsed: float) -> int:
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def _print_dbt_summary(
+    result: Any, settings: Settings, built: dict[str, dict[str, Any]], as_of: str | None
+) -> None:
+    """Models built per layer, rows per mart, dbt test outcomes (run_results.json) and the as-of date."""
+    import json
+
+    from orchestration.dbt.assets import run_results_path
+
+    layers: dict[str, int] = {}
+    for name in built:
+        layer = name.split("/", 1)[0]
+        if layer not in ("ops",):
+            layers[layer] = layers.get(layer, 0) + 1
+    total = sum(layers.values())
+    print(f"dbt: {total} model(s) built (" + ", ".join(f"{k} {v}" for k, v in sorted(layers.items())) + ")")
+    marts = sorted((n, m.get("dagster/row_count")) for n, m in built.items() if n.startswith("marts/"))
+    if marts:
+        print("Marts (rows):")
+        for name, rows in marts:
+            print(f"  {name.split('/', 1)[1]:32} {rows if rows is not None else '?':>10}")
+
+    path = run_results_path(result.run_id)
+    if path.exists():
+        results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+        tests = [r for r in results if r["unique_id"].split(".")[0] in ("test", "unit_test")]
+        models = [r for r in results if r["unique_id"].split(".")[0] in ("model", "seed", "snapshot")]
+        count = lambda rows, status: sum(1 for r in rows if r["status"] == status)  # noqa: E731
+        units = sum(1 for r in tests if r["unique_id"].startswith("unit_test."))
+        print(
+            f"dbt tests: {count(tests, 'pass')} pass, {count(tests, 'warn')} warn, "
+            f"{count(tests, 'fail') + count(tests, 'error')} error, {count(tests, 'skipped')} skipped "
+            f"({units} unit tests); models: {count(models, 'success')} ok, {count(models, 'error')} error, "
+            f"{count(models, 'skipped')} skipped"
+        )
+        for r in results:
+            if r["status"] in ("warn", "fail", "error"):
+                message = " ".join(str(r.get("message") or "").split())[:200]
+                print(f"  {r['status'].upper():5} {r['unique_id']}: {message}")
+    print(f"As-of date: {as_of or _model_as_of(settings)}")
+
+
+def _model_as_of(settings: Settings) -> str:
+    """The as-of date the models chose (intermediate.int_as_of) when --as-of was not given."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            row = con.execute("select max(as_of_date) from intermediate.int_as_of").fetchone()
+    except duckdb.Error:
+        return "unknown (intermediate.int_as_of not built)"
+    return f"{row[0]} (latest date with data for every scope; int_as_of)" if row and row[0] else "unknown"
+
+
+def _check_as_of(args: argparse.Namespace, command: str) -> int | None:
     if args.as_of is not None:
         try:
             dt.date.fromisoformat(args.as_of)
         except ValueError:
-            print(f"fanops run: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            print(f"fanops {command}: --as-of {args.as_of!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
             return EXIT_USAGE
-    return _materialize(args, ingestion_only=False)
+    return None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    error = _check_as_of(args, "run")
+    return error if error is not None else _materialize(args, "run")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    error = _check_as_of(args, "build")
+    return error if error is not None else _materialize(args, "build")
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    return _materialize(args, ingestion_only=True)
+    return _materialize(args, "ingest")
 
 
 # ------------------------------------------------------------------------------------------------- check
@@ -230,6 +318,82 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return int(result or 0)
 
 
+# -------------------------------------------------------------------------------------------------- docs
+
+
+def docs_generate(settings: Settings, docs_dir: Path) -> subprocess.CompletedProcess:
+    """`dbt docs generate` (catalog read from the warehouse) into docs_dir, with the run's --vars."""
+    import json
+
+    from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_environment, dbt_executable, dbt_vars
+
+    argv = [
+        dbt_executable(),
+        "docs",
+        "generate",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(docs_dir),
+        "--log-path",
+        str(docs_dir / "logs"),
+        "--vars",
+        json.dumps(dbt_vars(settings.config), sort_keys=True),
+        "--static",
+    ]
+    with dbt_environment(settings.warehouse):
+        return subprocess.run(argv, cwd=DBT_PROJECT_DIR, env=dict(os.environ), capture_output=True, text=True)
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from orchestration.dbt.project import ManifestError, prepare_manifest, target_dir
+
+    settings = _settings(args)
+    if not settings.warehouse.is_file():
+        print(
+            f"fanops docs: no warehouse at {settings.warehouse}; build it first (fanops run)", file=sys.stderr
+        )
+        return EXIT_USAGE
+    try:
+        prepare_manifest(quiet=False)
+    except ManifestError as exc:
+        print(f"fanops: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    docs_dir = target_dir() / "docs"
+    print(f"warehouse: {settings.warehouse}\ndbt docs generate -> {docs_dir}", flush=True)
+    proc = docs_generate(settings, docs_dir)
+    if proc.returncode != 0 or not (docs_dir / "index.html").is_file():
+        print((proc.stdout + proc.stderr)[-4000:], file=sys.stderr)
+        print("fanops docs: dbt docs generate failed", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"static single-file docs: {docs_dir / 'static_index.html'}")
+    if args.no_serve:
+        return EXIT_OK
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *a: Any, **kw: Any) -> None:
+            super().__init__(*a, directory=str(docs_dir), **kw)
+
+        def log_message(self, format: str, *a: Any) -> None:  # quiet
+            pass
+
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with ThreadingHTTPServer(("127.0.0.1", args.port), Handler) as server:
+            print(f"dbt docs on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C to stop)", flush=True)
+            server.serve_forever()
+    except (KeyboardInterrupt, _Stop):
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------------------------------- ui
 
 
@@ -255,8 +419,15 @@ def _raise_stop(signum: int, _frame: object) -> None:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from orchestration.dbt.project import ManifestError, prepare_manifest
+
     settings = _settings(args)
     resolve_pii_key(settings.is_sample)  # exported, so the UI's runs pseudonymise with the same key
+    try:
+        prepare_manifest(quiet=False)  # here, so a broken dbt project fails in the terminal, not in the UI
+    except ManifestError as exc:
+        print(f"fanops: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     print(_describe_settings(settings))
     print(f"Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C to stop)", flush=True)
@@ -335,9 +506,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fanops", description="fanops: fan-operations ELT pipeline.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common, paths], help="materialise the whole asset graph in-process")
-    p.add_argument("--as-of", metavar="DATE", help="as-of date YYYY-MM-DD (default: latest complete date)")
+    dbt_opts = argparse.ArgumentParser(add_help=False)
+    dbt_opts.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="as-of date YYYY-MM-DD (default: the latest date every scope has data)",
+    )
+    dbt_opts.add_argument(
+        "--full-refresh", action="store_true", help="rebuild the incremental models from scratch"
+    )
+    dbt_opts.add_argument(
+        "--unit-tests",
+        action="store_true",
+        help="also run the dbt unit tests (development/CI; needs the incremental models built once)",
+    )
+
+    p = sub.add_parser(
+        "run", parents=[common, paths, dbt_opts], help="ingest and build every model in one in-process run"
+    )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "build", parents=[common, paths, dbt_opts], help="build every dbt model and test (no ingestion)"
+    )
+    p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("ingest", parents=[common, paths], help="materialise the ingestion assets only")
     p.set_defaults(func=cmd_ingest)
@@ -354,6 +546,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=float, metavar="S")
     p.add_argument("--seed", type=int, metavar="K")
     p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser(
+        "docs", parents=[common, paths], help="generate the dbt docs and serve them on 127.0.0.1"
+    )
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--no-serve", action="store_true", help="generate only (target/docs), do not serve")
+    p.set_defaults(func=cmd_docs)
 
     p = sub.add_parser("ui", parents=[common, paths], help="start the Dagster UI on 127.0.0.1")
     p.add_argument("--port", type=int, default=3000)

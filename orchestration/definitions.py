@@ -2,7 +2,8 @@
 
 Settings are resolved at import from the environment (`FANOPS_CONFIG`, `FANOPS_LANDING`,
 `FANOPS_WAREHOUSE`, else `fanops.yaml`, else the bundled sample); `fanops` commands set those variables
-for the processes they start, so `fanops ui` and `fanops run` see the same warehouse.
+for the processes they start, so `fanops ui` and `fanops run` see the same warehouse. Loading this module
+prepares the dbt manifest (`dbt parse`) when it is missing or stale.
 """
 
 from __future__ import annotations
@@ -10,17 +11,21 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor
 
 from ingestion.config import resolve_settings
-from orchestration.ingestion.assets import INGESTION_ASSETS
 from orchestration.ingestion.sensors import landing_sensor
-from orchestration.jobs import JOBS
+from orchestration.jobs import JOBS, all_assets_job
+from orchestration.pipeline import pipeline_assets
 from orchestration.resources import build_resources
+from orchestration.schedules import daily_run_schedule
 
 settings = resolve_settings()
+PIPELINE = pipeline_assets(settings.config)
 
-ALL_ASSETS = [*INGESTION_ASSETS]
-ALL_ASSET_CHECKS: list = []
+DAILY_PARTITIONS = PIPELINE.partitions
+DBT_ASSETS = PIPELINE.dbt
+ALL_ASSETS = PIPELINE.all
+ALL_ASSET_CHECKS: list = []  # dbt tests are checks of the dbt multi-asset itself
 ALL_SENSORS = [landing_sensor]
-ALL_SCHEDULES: list = []
+ALL_SCHEDULES = [daily_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone)]
 
 defs = Definitions(
     assets=ALL_ASSETS,

@@ -1,7 +1,8 @@
-"""Shared resources: the DuckDB warehouse and the resolved fanops settings.
+"""Shared resources: the DuckDB warehouse, the resolved fanops settings and the dbt CLI.
 
 The DuckDB resource reads the same `FANOPS_WAREHOUSE` variable as dbt's profile
-(`env_var('FANOPS_WAREHOUSE')`), so both always touch the same file; `resolve_settings` sets it.
+(`env_var('FANOPS_WAREHOUSE')`), so both always touch the same file; `resolve_settings` sets it, and the dbt
+op sets it from the `fanops` resource for the dbt process it starts (orchestration.dbt.project).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 from dagster import ConfigurableResource, EnvVar
 from dagster_duckdb import DuckDBResource
 
-from ingestion.config import ENV_WAREHOUSE, Settings, resolve_pii_key
+from ingestion.config import ENV_WAREHOUSE, FanopsConfig, Settings, load_config, resolve_pii_key
+from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
+from orchestration.dbt.resource import FanopsDbtCliResource
 
 
 @functools.cache
@@ -39,6 +42,10 @@ class FanopsSettings(ConfigurableResource):
     def warehouse_path(self) -> Path:
         return Path(self.warehouse)
 
+    def fanops_config(self) -> FanopsConfig:
+        """The parsed fanops.yaml this run uses (built-in defaults when there is none)."""
+        return load_config(Path(self.config_path)) if self.config_path else FanopsConfig()
+
     def pii_key(self) -> tuple[bytes, str]:
         """(key, key_version) from FANOPS_PII_KEY, or the local sample key for the bundled sample."""
         import os
@@ -56,4 +63,9 @@ def build_resources(settings: Settings, as_of: str | None = None) -> dict[str, A
             as_of=as_of,
         ),
         "duckdb": DuckDBResource(database=EnvVar(ENV_WAREHOUSE)),
+        "dbt": FanopsDbtCliResource(
+            project_dir=str(DBT_PROJECT_DIR),
+            profiles_dir=str(DBT_PROJECT_DIR),
+            dbt_executable=dbt_executable(),
+        ),
     }

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from ingestion.contracts import LINEAGE_COLUMNS, TableDecl, load_contract
+from ingestion.contracts import TableDecl, load_contract
 
 SOURCES_FILE = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "sources.yml"
 COVERAGE_TABLE = "wechat_user_source_coverage"

@@ -32,7 +32,7 @@ def fanops(
 
 def test_parser_lists_only_existing_commands() -> None:
     help_text = build_parser().format_help()
-    for command in ("run", "ingest", "check", "synth", "ui"):
+    for command in ("run", "build", "ingest", "check", "synth", "docs", "ui"):
         assert command in help_text
     for absent in ("report", "publish"):
         assert absent not in help_text.split("positional arguments")[-1].split("options")[0]
@@ -83,6 +83,7 @@ def test_real_landing_without_a_pii_key_is_refused(tiny_landing: Path, tmp_path:
     ("args", "message"),
     [
         (("run", "--as-of", "last tuesday"), "is not a date"),
+        (("build", "--as-of", "2026-13-01"), "is not a date"),
         (("ingest", "--config", "{config}"), "plan.targets.3m.fan_growth: 30 is not a fraction"),
     ],
 )

@@ -1,4 +1,4 @@
-"""`fanops ui` starts the Dagster UI on 127.0.0.1 and lists the asset keys through GraphQL."""
+"""`fanops ui` starts the Dagster UI on 127.0.0.1 and lists the asset keys (ingestion and dbt) through GraphQL."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def test_ui_serves_the_asset_graph(tiny_landing: Path, tmp_path: Path) -> None:
         assert proc.poll() is None, (tmp_path / "ui.log").read_text()
         assert "raw/ops/accounts" in keys, (tmp_path / "ui.log").read_text()
         assert "raw/wechat/user_growth" in keys
+        assert {"ops/file_manifest", "staging/stg_douyin_videos", "marts/fct_content"} <= set(keys)
         assert (warehouse.parent / ".dagster_home" / "dagster.yaml").is_file()
     finally:
         stop_process_group(proc, timeout=30)

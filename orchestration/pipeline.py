@@ -1,0 +1,124 @@
+"""The asset graph and the one way to run it in-process (`fanops run` / `build` / `ingest`, the tests).
+
+`pipeline_assets(config)` builds the graph: ingestion assets -> ops tables -> the dbt multi-asset (with the
+daily partitions of that config). `run_pipeline(...)` materialises a part of it in ONE in-process Dagster run
+with the same assets, executor and tags as the `all_assets` job and its schedule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from dagster import AssetKey, AssetsDefinition, DagsterInstance, DailyPartitionsDefinition, materialize
+
+from ingestion.config import FanopsConfig, Settings
+from orchestration.dbt.assets import (
+    DBT_OP_NAME,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    build_dbt_assets,
+    daily_partitions,
+    full_run_tags,
+    ops_tables,
+)
+from orchestration.dbt.project import load_manifest
+from orchestration.ingestion.assets import INGESTION_ASSETS
+from orchestration.resources import build_resources
+
+Mode = Literal["run", "build", "ingest"]
+COMMAND_TAG = "fanops/command"
+
+
+@dataclass(frozen=True)
+class PipelineAssets:
+    partitions: DailyPartitionsDefinition
+    ingestion: list[AssetsDefinition]
+    ops_tables: AssetsDefinition
+    dbt: AssetsDefinition
+
+    @property
+    def all(self) -> list[AssetsDefinition]:
+        return [*self.ingestion, self.ops_tables, self.dbt]
+
+    def for_mode(self, mode: Mode) -> list[AssetsDefinition]:
+        if mode == "ingest":
+            return list(self.ingestion)
+        if mode == "build":
+            return [self.dbt]
+        return self.all
+
+
+def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
+    """The whole graph for a resolved config; prepares the dbt manifest first when it is stale."""
+    partitions = daily_partitions(config)
+    manifest, digest = load_manifest()
+    return PipelineAssets(
+        partitions=partitions,
+        ingestion=list(INGESTION_ASSETS),
+        ops_tables=ops_tables,
+        dbt=build_dbt_assets(manifest, partitions, project_digest=digest),
+    )
+
+
+def run_tags(
+    mode: Mode,
+    partitions: DailyPartitionsDefinition,
+    now: dt.datetime | None = None,
+    partition_range: tuple[str, str] | None = None,
+) -> dict[str, str]:
+    """`fanops/command` plus, for dbt runs, the partition tags: the full-run tags by default, or an explicit
+    range (a backfill: the daily models recompute exactly those dates)."""
+    tags: dict[str, str] = {COMMAND_TAG: mode}
+    if mode == "ingest":
+        return tags
+    if partition_range is None:
+        tags.update(full_run_tags(partitions, now))
+    else:
+        tags.update({RANGE_START_TAG: partition_range[0], RANGE_END_TAG: partition_range[1]})
+    return tags
+
+
+def run_config(
+    mode: Mode, full_refresh: bool = False, unit_tests: bool = False, log_level: str = "INFO"
+) -> dict[str, Any]:
+    config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if mode != "ingest":
+        config["ops"] = {DBT_OP_NAME: {"config": {"full_refresh": full_refresh, "unit_tests": unit_tests}}}
+    return config
+
+
+def run_pipeline(
+    settings: Settings,
+    mode: Mode,
+    *,
+    instance: DagsterInstance,
+    as_of: str | None = None,
+    full_refresh: bool = False,
+    unit_tests: bool = False,
+    assets: PipelineAssets | None = None,
+    selection: Sequence[AssetKey] | None = None,
+    partition_range: tuple[str, str] | None = None,
+    log_level: str = "INFO",
+):
+    """Materialise the assets of `mode` (or only `selection` among them) in one in-process run; returns the
+    ExecuteInProcessResult. `partition_range` makes it an explicit partition run (a backfill)."""
+    tags: dict[str, str]
+    if mode == "ingest":
+        selected: list[AssetsDefinition] = list(INGESTION_ASSETS)
+        tags = {COMMAND_TAG: mode}
+    else:
+        graph = assets or pipeline_assets(settings.config)
+        selected = graph.for_mode(mode)
+        tags = run_tags(mode, graph.partitions, partition_range=partition_range)
+    return materialize(
+        selected,
+        selection=list(selection) if selection is not None else None,
+        resources=build_resources(settings, as_of=as_of),
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config(mode, full_refresh, unit_tests, log_level),
+        tags=tags,
+    )

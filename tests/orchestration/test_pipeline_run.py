@@ -1,0 +1,265 @@
+"""The whole graph on the bundled sample in ONE in-process Dagster run (the code path of `fanops run`), shared
+by every test here through the `sample_build` session fixture; tests that write work on a copy.
+
+- the run succeeds, builds every dbt model and every mart, and every dbt test is an asset check that passed;
+- the daily-partitioned facts are marked for the last FULL_RUN_PARTITIONS days only, without window vars;
+- a rerun (ingestion a no-op, dbt incremental) leaves every marts.* table identical, and the dbt unit tests
+  pass on it;
+- an explicit backfill of a date range is ONE dbt invocation with window_start/window_end and gives the same
+  marts (the daily models recompute those dates from the same data);
+- a failing dbt test of severity error is a blocking check: the run fails and `fanops` exits 1;
+- `fanops docs` generates the dbt docs (with the exposures) from the built warehouse and serves them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import AssetKey, DagsterInstance
+
+from orchestration.cli import _report_result, stop_process_group
+from orchestration.dbt.assets import ALL_PARTITIONS_TAG, FULL_RUN_PARTITIONS, run_results_path
+from orchestration.pipeline import run_pipeline
+from tests.orchestration.pipeline_testlib import SampleBuild, mart_hashes, sample_settings
+
+# One module, so `pytest --dist loadfile` (make test) keeps the one sample build on one worker.
+pytestmark = pytest.mark.slow
+
+# DESIGN.md marts of issue 3 (calendar, team, KPI and crisis marts come with later issues)
+EXPECTED_MARTS = {
+    "dim_accounts",
+    "fct_account_daily",
+    "fct_content",
+    "fct_live_sessions",
+    "fct_fan_portrait",
+    "dim_fans",
+    "fct_interactions",
+    "fct_service_daily",
+    "dim_campaigns",
+    "fct_campaign_performance",
+    "fct_kol_performance",
+    "fct_orders",
+    "fct_competitor_benchmark",
+}
+DAILY_KEYS = {AssetKey(["marts", "fct_account_daily"]), AssetKey(["marts", "fct_interactions"])}
+
+
+def materialized(result) -> Counter:
+    return Counter(e.asset_key for e in result.get_asset_materialization_events())
+
+
+def copy_warehouse(build: SampleBuild, tmp_path: Path) -> Path:
+    target = tmp_path / "wh" / "fanops.duckdb"
+    target.parent.mkdir(parents=True)
+    shutil.copy2(build.warehouse, target)
+    return target
+
+
+def run_results(result) -> dict:
+    return json.loads(run_results_path(result.run_id).read_text(encoding="utf-8"))
+
+
+def test_sample_run_builds_every_mart_and_passes_every_check(sample_build: SampleBuild) -> None:
+    result = sample_build.result
+    assert result.success
+    assert set(sample_build.hashes) >= EXPECTED_MARTS
+    assert all(rows > 0 for name, (rows, _) in sample_build.hashes.items() if name in EXPECTED_MARTS)
+
+    counts = materialized(result)
+    dbt_keys = set(sample_build.graph.dbt.keys)
+    assert dbt_keys <= set(counts), sorted(k.to_user_string() for k in dbt_keys - set(counts))
+    # the daily facts: one event per partition of the last days, not one per day of history
+    assert {k for k in dbt_keys if sample_build.graph.dbt.specs_by_key[k].partitions_def} == DAILY_KEYS
+    for key in DAILY_KEYS:
+        assert counts[key] == FULL_RUN_PARTITIONS
+    assert result.dagster_run.tags[ALL_PARTITIONS_TAG] == "true"
+
+    evaluations = result.get_asset_check_evaluations()
+    assert {(e.asset_key, e.check_name) for e in evaluations} == {
+        (k.asset_key, k.name) for k in sample_build.graph.dbt.check_keys
+    }
+    assert all(e.passed for e in evaluations)
+
+    results = run_results(result)
+    assert results["args"]["vars"].get("window_start") is None  # a full run stays incremental by load
+    assert results["args"]["exclude_resource_types"] == ["unit_test"]
+    built_or_tested = [r for r in results["results"] if r["unique_id"].split(".")[0] in ("model", "test")]
+    assert {r["status"] for r in built_or_tested} == {"success", "pass"}
+
+
+def test_summary_lists_marts_tests_and_as_of(
+    sample_build: SampleBuild, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _report_result(sample_build.result, sample_build.settings, 1.0, dbt_ran=True) == 0
+    out = capsys.readouterr().out
+    assert "dbt: " in out and " model(s) built (intermediate " in out
+    rows, _ = sample_build.hashes["fct_orders"]
+    assert any(line.split() == ["fct_orders", str(rows)] for line in out.splitlines())
+    assert " 0 error" in out.split("dbt tests:")[1].splitlines()[0]
+    with duckdb.connect(str(sample_build.warehouse), read_only=True) as con:
+        (as_of,) = con.execute("select as_of_date from intermediate.int_as_of").fetchone()
+    assert f"As-of date: {as_of}" in out
+    assert "succeeded" in out and "bundled SAMPLE" in out
+
+
+def test_rerun_gives_identical_marts_and_passes_the_unit_tests(
+    sample_build: SampleBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_manifest: Path
+) -> None:
+    """A second `fanops run` (ingestion a no-op, the daily facts incremental) leaves every mart identical.
+    It also runs the dbt unit tests (`--unit-tests`): those of incremental models need their table built
+    once, which is why a normal run leaves them out."""
+    warehouse = copy_warehouse(sample_build, tmp_path)
+    monkeypatch.setenv("FANOPS_WAREHOUSE", str(warehouse))
+    with DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(
+            sample_settings(warehouse), "run", instance=instance, assets=sample_build.graph, unit_tests=True
+        )
+    assert result.success
+    assert mart_hashes(warehouse) == sample_build.hashes
+    units = [r for r in run_results(result)["results"] if r["unique_id"].startswith("unit_test.")]
+    assert len(units) == len(json.loads(dbt_manifest.read_text(encoding="utf-8"))["unit_tests"]) > 0
+    assert {r["status"] for r in units} == {"pass"}
+
+
+def test_backfill_recomputes_a_window_in_one_invocation(sample_build: SampleBuild, tmp_path: Path) -> None:
+    warehouse = copy_warehouse(sample_build, tmp_path)
+    with DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(
+            sample_settings(warehouse),
+            "build",
+            instance=instance,
+            assets=sample_build.graph,
+            selection=sorted(DAILY_KEYS, key=str),
+            partition_range=("2026-07-01", "2026-07-07"),
+        )
+    assert result.success
+    counts = materialized(result)
+    assert set(counts) == DAILY_KEYS and all(n == 7 for n in counts.values())
+    assert len({e.step_key for e in result.all_events if e.step_key}) == 1  # one op, one dbt invocation
+    results = run_results(result)
+    assert (results["args"]["vars"]["window_start"], results["args"]["vars"]["window_end"]) == (
+        "2026-07-01",
+        "2026-07-07",
+    )
+    built = {r["unique_id"] for r in results["results"] if r["unique_id"].startswith("model.")}
+    assert built == {"model.fanops.fct_account_daily", "model.fanops.fct_interactions"}
+    assert mart_hashes(warehouse) == sample_build.hashes
+
+
+def test_a_failing_error_test_blocks_and_fails_the_run(
+    sample_build: SampleBuild, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = copy_warehouse(sample_build, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:  # an account status outside accepted_values
+        con.execute("update raw.ops_accounts set status = 'zombie' where status = 'inactive'")
+    settings = sample_settings(warehouse)
+    with DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(
+            settings,
+            "build",
+            instance=instance,
+            assets=sample_build.graph,
+            selection=[AssetKey(["staging", "stg_ops_accounts"]), AssetKey(["marts", "dim_accounts"])],
+        )
+    assert not result.success
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert failed and all(e.blocking for e in failed)
+    assert all("accepted_values" in e.check_name and "status" in e.check_name for e in failed)
+    # dbt skips what is downstream of the failed test: dim_accounts is not built when staging fails
+    built = set(materialized(result))
+    assert all(
+        e.asset_key not in built or e.asset_key == AssetKey(["staging", "stg_ops_accounts"]) for e in failed
+    )
+    assert _report_result(result, settings, 1.0, dbt_ran=True) == 1
+    out = capsys.readouterr()
+    first = failed[0]
+    assert f"check BLOCKING ERROR failed: {first.asset_key.to_user_string()} {first.check_name}" in out.out
+    assert "FAILED step dbt_models" in out.err
+
+
+# ---------------------------------------------------------------------------------------------- docs
+
+REPO = Path(__file__).resolve().parents[2]
+DEADLINE_SECONDS = 180
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(port: int, path: str) -> bytes:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{path}", timeout=10) as response:
+        assert response.status == 200
+        return response.read()
+
+
+def test_docs_are_generated_and_served(sample_build: SampleBuild, tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh" / "fanops.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy2(sample_build.warehouse, warehouse)  # docs generate opens the warehouse for its catalog
+    port = free_port()
+    log_path = tmp_path / "docs.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "orchestration.cli",
+                "docs",
+                "--warehouse",
+                str(warehouse),
+                "--port",
+                str(port),
+            ],
+            cwd=REPO,
+            env=dict(os.environ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            catalog: dict = {}
+            deadline = time.monotonic() + DEADLINE_SECONDS
+            while time.monotonic() < deadline and proc.poll() is None:
+                try:
+                    catalog = json.loads(fetch(port, "catalog.json"))
+                    break
+                except (urllib.error.URLError, ConnectionError, OSError):
+                    time.sleep(1)
+            assert proc.poll() is None, log_path.read_text()
+            assert b"<html" in fetch(port, "index.html").lower()
+            assert "model.fanops.fct_content" in catalog["nodes"], log_path.read_text()
+            manifest = json.loads(fetch(port, "manifest.json"))
+            exposures = manifest.get("exposures", {})
+            assert any(e["type"] == "dashboard" for e in exposures.values())
+            assert any(e["name"] == "periodic_report" for e in exposures.values())
+        finally:
+            stop_process_group(proc, timeout=10)
+    assert proc.poll() is not None
+    assert "dbt docs on http://127.0.0.1:" in log_path.read_text()
+
+
+def test_docs_need_a_built_warehouse(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "docs", "--warehouse", str(tmp_path / "none.duckdb")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "build it first" in proc.stderr
