@@ -103,12 +103,12 @@ wechat_cube as (
         cube._source_loaded_at
     from wechat_cube_days as cube
     where not exists (
-        select 1
-        from wechat_export
-        where wechat_export.platform = cube.platform
-            and wechat_export.account = cube.account
-            and wechat_export.date_day = cube.date_day
-    )
+            select 1
+            from wechat_export
+            where wechat_export.platform = cube.platform
+                and wechat_export.account = cube.account
+                and wechat_export.date_day = cube.date_day
+        )
 ),
 
 wechat as (
@@ -245,12 +245,12 @@ xhs as (
             -- (anchor date, d]: every day must carry a net
             when running.stat_date > anchor.followers_anchor_date
                 and running.cum_days - at_anchor.cum_days
-                    = {{ dbt.datediff('anchor.followers_anchor_date', 'running.stat_date', 'day') }}
+                = {{ dbt.datediff('anchor.followers_anchor_date', 'running.stat_date', 'day') }}
                 then anchor.followers_anchor + (running.cum_net - at_anchor.cum_net)
             -- (d, anchor date]: every day must carry a net
             when running.stat_date < anchor.followers_anchor_date
                 and at_anchor.cum_days - running.cum_days
-                    = {{ dbt.datediff('running.stat_date', 'anchor.followers_anchor_date', 'day') }}
+                = {{ dbt.datediff('running.stat_date', 'anchor.followers_anchor_date', 'day') }}
                 then anchor.followers_anchor - (at_anchor.cum_net - coalesce(running.cum_net, 0))
         end as followers_total,
         running.followers_new,

@@ -46,7 +46,8 @@ id_candidates as (
 ),
 
 id_per_item as (
-    select * from (
+    select
+        * from (
         select
             id_candidates.*,
             row_number() over (partition by plan_id order by content_key) as rn_item

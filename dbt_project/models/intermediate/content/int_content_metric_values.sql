@@ -14,25 +14,25 @@ with snapshots as (
 
 long as (
     {%- for m in metrics %}
-    select
-        snapshot_key,
-        content_key,
-        platform,
-        account,
-        source_name,
-        '{{ m }}' as metric,
-        {{ m }} as metric_value,
-        metrics_as_of,
-        _export_at,
-        _delivered_at,
-        _file_path,
-        _row_number,
-        _loaded_at
-    from snapshots
-    where {{ m }} is not null
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+        select
+            snapshot_key,
+            content_key,
+            platform,
+            account,
+            source_name,
+            '{{ m }}' as metric,
+            {{ m }} as metric_value,
+            metrics_as_of,
+            _export_at,
+            _delivered_at,
+            _file_path,
+            _row_number,
+            _loaded_at
+        from snapshots
+        where {{ m }} is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 )
 

@@ -53,9 +53,9 @@ first_at_age as (
 wide as (
     select
         content_key,
-        {%- for m in metrics %}
-        max(case when metric = '{{ m }}' then metric_value end) as {{ m }}_at_age,
-        {%- endfor %}
+        {% for m in metrics %}
+            max(case when metric = '{{ m }}' then metric_value end) as {{ m }}_at_age,
+        {% endfor %}
         max(metrics_as_of) as at_age_as_of
     from first_at_age
     group by content_key

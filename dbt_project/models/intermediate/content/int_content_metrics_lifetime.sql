@@ -47,9 +47,9 @@ latest as (
 wide as (
     select
         content_key,
-        {%- for m in metrics %}
-        max(case when metric = '{{ m }}' then metric_value end) as {{ m }},
-        {%- endfor %}
+        {% for m in metrics %}
+            max(case when metric = '{{ m }}' then metric_value end) as {{ m }},
+        {% endfor %}
         max(metrics_as_of) as metrics_as_of
     from latest
     group by content_key

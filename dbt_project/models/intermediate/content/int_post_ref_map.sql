@@ -11,20 +11,24 @@
   Join: content_key = coalesce(map.content_key, platform || ':' || account || ':' || post_ref).
 -#}
 with post_rows as (
-    select platform, account, post_ref, published_at, title_caption as post_text,
+    select
+        platform, account, post_ref, published_at, title_caption as post_text,
         _export_at, _delivered_at, _file_path, _row_number
     from {{ ref('stg_douyin_videos') }}
     union all
-    select platform, account, post_ref, published_at, title_caption,
+    select
+        platform, account, post_ref, published_at, title_caption,
         _export_at, _delivered_at, _file_path, _row_number
     from {{ ref('stg_kuaishou_videos') }}
     union all
-    select platform, account, post_ref, published_at, title_caption,
+    select
+        platform, account, post_ref, published_at, title_caption,
         _export_at, _delivered_at, _file_path, _row_number
     from {{ ref('stg_kuaishou_photos') }}
     where post_ref is not null
     union all
-    select platform, account, post_ref, published_at, title_caption,
+    select
+        platform, account, post_ref, published_at, title_caption,
         _export_at, _delivered_at, _file_path, _row_number
     from {{ ref('stg_xiaohongshu_notes') }}
 ),

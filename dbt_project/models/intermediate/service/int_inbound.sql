@@ -38,7 +38,7 @@ select
 from events as e
 left join post_ref_map as m
     on
-        e.channel = 'comment'
-        and e.platform = m.platform
-        and e.account = m.account
-        and e.post_ref = m.post_ref
+    e.channel = 'comment'
+    and e.platform = m.platform
+    and e.account = m.account
+    and e.post_ref = m.post_ref

@@ -187,38 +187,38 @@ computed as (
 )
 
 {% if is_incremental() %}
-,
+    ,
 
-affected_dates as (
-    {% if fanops.has_window() %}
-    select distinct
-        date_day
-    from computed
-    where {{ fanops.in_window('date_day') }}
-    {% else %}
-    select distinct
-        computed.date_day
-    from computed
-    left join {{ this }} as existing
-        on computed.account_day_key = existing.account_day_key
-    where existing.account_day_key is null
+    affected_dates as (
+        {% if fanops.has_window() %}
+            select distinct
+                date_day
+            from computed
+            where {{ fanops.in_window('date_day') }}
+        {% else %}
+            select distinct
+                computed.date_day
+            from computed
+            left join {{ this }} as existing
+                on computed.account_day_key = existing.account_day_key
+            where existing.account_day_key is null
         {%- for column in [
             'followers_total', 'followers_new', 'followers_lost', 'followers_net', 'followers_source',
             'posts_published', 'views', 'likes', 'comments', 'shares', 'saves', 'interactions',
             'engagement_rate_by_views', '_source_loaded_at'] %}
-        or computed.{{ column }} is distinct from existing.{{ column }}
-        {%- endfor %}
+                    or computed.{{ column }} is distinct from existing.{{ column }}
+                {%- endfor %}
 
-    union
+            union
 
-    select distinct
-        existing.date_day
-    from {{ this }} as existing
-    left join computed
-        on existing.account_day_key = computed.account_day_key
-    where computed.account_day_key is null
-    {% endif %}
-)
+            select distinct
+                existing.date_day
+            from {{ this }} as existing
+            left join computed
+                on existing.account_day_key = computed.account_day_key
+            where computed.account_day_key is null
+        {% endif %}
+    )
 {% endif %}
 
 select
@@ -243,5 +243,5 @@ select
     computed._source_loaded_at
 from computed
 {% if is_incremental() %}
-where computed.date_day in (select affected_dates.date_day from affected_dates)
+    where computed.date_day in (select affected_dates.date_day from affected_dates)
 {% endif %}

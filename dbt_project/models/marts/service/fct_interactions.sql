@@ -71,9 +71,9 @@ joined as (
         on i.interaction_key = f.interaction_key
     left join data_horizon as h
         on
-            i.platform = h.platform
-            and i.account = h.account
-            and i.channel = h.channel
+        i.platform = h.platform
+        and i.account = h.account
+        and i.channel = h.channel
 )
 
 select

@@ -45,7 +45,7 @@ buckets as (
 
 select
     platform || '/' || account || '/' || cast(snapshot_date as {{ dbt.type_string() }})
-        || '/' || dimension || '/' || bucket as portrait_key,
+    || '/' || dimension || '/' || bucket as portrait_key,
     platform,
     account,
     snapshot_date,

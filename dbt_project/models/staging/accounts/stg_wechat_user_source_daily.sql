@@ -16,7 +16,7 @@ ranked as (
 
 select
     platform || '/' || account || '/' || cast(stat_date as {{ dbt.type_string() }})
-        || '/' || cast(user_source as {{ dbt.type_string() }}) as account_day_source_key,
+    || '/' || cast(user_source as {{ dbt.type_string() }}) as account_day_source_key,
     platform,
     account,
     stat_date,

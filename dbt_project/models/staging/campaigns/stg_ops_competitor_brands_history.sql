@@ -12,7 +12,7 @@ current_rows as (
 
 select
     history.brand_id || '|' || coalesce(history.platform, '') || '|' || coalesce(history.account_name, '')
-        || '@' || history._file_sha256 || ':' || cast(history._row_number as {{ dbt.type_string() }}) as brand_version_key,
+    || '@' || history._file_sha256 || ':' || cast(history._row_number as {{ dbt.type_string() }}) as brand_version_key,
     history.brand_id || '|' || coalesce(history.platform, '') || '|' || coalesce(history.account_name, '') as brand_account_key,
     history.brand_id,
     history.brand_name,

@@ -50,8 +50,8 @@ renamed as (
     from source as s
     left join item_refs as r
         on
-            s.account = r.account
-            and s.item_id = r.item_id
+        s.account = r.account
+        and s.item_id = r.item_id
 )
 
 select * from renamed

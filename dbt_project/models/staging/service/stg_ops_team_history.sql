@@ -34,9 +34,9 @@ renamed as (
     from source as s
     left join current_version as c
         on
-            s.member_id = c.member_id
-            and s._file_sha256 = c._file_sha256
-            and s._row_number = c._row_number
+        s.member_id = c.member_id
+        and s._file_sha256 = c._file_sha256
+        and s._row_number = c._row_number
 )
 
 select * from renamed
