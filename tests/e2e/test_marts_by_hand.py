@@ -39,6 +39,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import TEST_PII_KEY
 from tests.ingestion.contract_examples import write_tree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,10 +49,17 @@ pytestmark = pytest.mark.slow
 
 
 def _run(landing: Path, warehouse: Path) -> subprocess.CompletedProcess[str]:
+    # module-scoped: the autouse env fixture (function scope) has not run yet, so set what it would
+    home = warehouse.parent / "dagster_home"
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("FANOPS_CONFIG", "FANOPS_LANDING", "FANOPS_WAREHOUSE")}
+    env.update({"FANOPS_PII_KEY": TEST_PII_KEY, "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "1",
+                "GX_ANALYTICS_ENABLED": "false"})
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "run", "--landing", str(landing), "--warehouse",
          str(warehouse), "--as-of", AS_OF],
-        cwd=REPO, env=dict(os.environ), capture_output=True, text=True, timeout=600,
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
 
 

@@ -131,13 +131,14 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, monkeypatch: pyte
     expected = _rows(full)
     assert incremental == expected
 
-    # run 2 did reach rows built in run 1: answers that arrived later, and SLA outcomes that closed
+    # run 2 did reach rows built in run 1: answers that arrived later, and SLA outcomes that changed (rows are
+    # rarely still open after a load: a file's export time closes every deadline before it)
     old = {r[key]: r for r in before}
     new = {r[key]: r for r in incremental}
     assert len(new) > len(old) and set(old) <= set(new)
     answered_later = [k for k, r in old.items() if r[responded] is None and new[k][responded] is not None]
-    closed_later = [k for k, r in old.items() if r[sla_met] is None and new[k][sla_met] is not None]
-    assert answered_later and closed_later and REFETCH_KEY in answered_later
+    outcome_changed = [k for k, r in old.items() if r[sla_met] != new[k][sla_met]]
+    assert answered_later and outcome_changed and REFETCH_KEY in answered_later
     minutes, met = cols.index("response_minutes"), cols.index("sla_met")
     assert old[REFETCH_KEY][met] is False and new[REFETCH_KEY][minutes] == 12.5 and new[REFETCH_KEY][met] is True
 
