@@ -120,3 +120,34 @@
         platform,
         account
 {%- endmacro %}
+
+{#- Every row of a snapshot-mode raw table, ranked by the contract's delivery order (§1 rules 5–6): the row's
+    export time, then the file's delivered_at, then its path, then the row number. Adds _delivered_at,
+    _file_path, rn_export (1 = the row that counts for its key and export time: the newer delivery) and
+    rn_latest (1 = the key's current row), and with `precision_column` the published_at_precision of the
+    row's file. The one implementation behind the content staging models. -#}
+{% macro content_snapshot_rows(relation, key_columns, precision_column=none) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    select
+        joined.*,
+        row_number() over (
+            partition by {{ keys }}, _export_at
+            order by _delivered_at desc, _file_path desc, _row_number desc
+        ) as rn_export,
+        row_number() over (
+            partition by {{ keys }}
+            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+        ) as rn_latest
+        {%- if precision_column %},
+        {{ fanops.content_file_precision(precision_column) }} as published_at_precision
+        {%- endif %}
+    from (
+        select
+            source_rows.*,
+            deliveries.delivered_at as _delivered_at,
+            deliveries.path as _file_path
+        from {{ relation }} as source_rows
+        left join ({{ fanops.content_file_deliveries() }}) as deliveries
+            on deliveries.sha256 = source_rows._file_sha256
+    ) as joined
+{%- endmacro %}

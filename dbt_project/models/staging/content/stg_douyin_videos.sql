@@ -2,37 +2,8 @@
     is_export_winner = the row that counts for its (account, post_ref, export time): among equal export times
     the newer delivery (delivered_at, then path) wins (contract §1 rule 6); is_latest = the current row of the
     post. published_at_precision: 'minute' when the row's file carries no seconds at all, else 'second'. -#}
-with source as (
-    select * from {{ source('raw', 'douyin_videos') }}
-),
-
-deliveries as (
-    {{ fanops.content_file_deliveries() }}
-),
-
-joined as (
-    select
-        source.*,
-        deliveries.delivered_at as _delivered_at,
-        deliveries.path as _file_path
-    from source
-    left join deliveries
-        on deliveries.sha256 = source._file_sha256
-),
-
-ranked as (
-    select
-        joined.*,
-        row_number() over (
-            partition by platform, account, post_ref, _export_at
-            order by _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_export,
-        row_number() over (
-            partition by platform, account, post_ref
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_latest,
-        {{ fanops.content_file_precision('published_at') }} as published_at_precision
-    from joined
+with ranked as (
+    {{ fanops.content_snapshot_rows(source('raw', 'douyin_videos'), ['platform', 'account', 'post_ref'], 'published_at') }}
 )
 
 select

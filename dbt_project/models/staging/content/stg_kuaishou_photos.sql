@@ -2,36 +2,8 @@
     is_export_winner / is_latest per (account, photo_id) as in stg_douyin_videos. create_time is an epoch in
     ms, so published_at is precise to the second. post_ref is the loader's §2.15 hash of create_time +
     caption (equal to the export's when the captions are equal). -#}
-with source as (
-    select * from {{ source('raw', 'kuaishou_photos') }}
-),
-
-deliveries as (
-    {{ fanops.content_file_deliveries() }}
-),
-
-joined as (
-    select
-        source.*,
-        deliveries.delivered_at as _delivered_at,
-        deliveries.path as _file_path
-    from source
-    left join deliveries
-        on deliveries.sha256 = source._file_sha256
-),
-
-ranked as (
-    select
-        joined.*,
-        row_number() over (
-            partition by platform, account, platform_post_id, _export_at
-            order by _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_export,
-        row_number() over (
-            partition by platform, account, platform_post_id
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_latest
-    from joined
+with ranked as (
+    {{ fanops.content_snapshot_rows(source('raw', 'kuaishou_photos'), ['platform', 'account', 'platform_post_id']) }}
 )
 
 select

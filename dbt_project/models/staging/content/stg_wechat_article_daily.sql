@@ -2,36 +2,8 @@
     up to stat_date, so a row counts as of the END of its stat_date (stat_date + 1 at 00:00 Asia/Shanghai, in
     UTC) whatever its export time: snapshot_at. is_export_winner: the newer delivery among equal export times
     of one (post_ref, stat_date); is_latest: the current row of the (post_ref, stat_date). -#}
-with source as (
-    select * from {{ source('raw', 'wechat_article_daily') }}
-),
-
-deliveries as (
-    {{ fanops.content_file_deliveries() }}
-),
-
-joined as (
-    select
-        source.*,
-        deliveries.delivered_at as _delivered_at,
-        deliveries.path as _file_path
-    from source
-    left join deliveries
-        on deliveries.sha256 = source._file_sha256
-),
-
-ranked as (
-    select
-        joined.*,
-        row_number() over (
-            partition by platform, account, post_ref, stat_date, _export_at
-            order by _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_export,
-        row_number() over (
-            partition by platform, account, post_ref, stat_date
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_latest
-    from joined
+with ranked as (
+    {{ fanops.content_snapshot_rows(source('raw', 'wechat_article_daily'), ['platform', 'account', 'post_ref', 'stat_date']) }}
 )
 
 select

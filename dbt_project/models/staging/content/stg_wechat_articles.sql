@@ -1,36 +1,8 @@
 {#- WeChat 内容分析 已通知内容 / 未开启通知内容 export (snapshot mode, key (account, post_ref)): every delivered
     row kept as history; is_export_winner / is_latest as in stg_douyin_videos. The export gives only a
     publish date (no time). 总阅读次数 is views; likes do not exist in this source. -#}
-with source as (
-    select * from {{ source('raw', 'wechat_articles') }}
-),
-
-deliveries as (
-    {{ fanops.content_file_deliveries() }}
-),
-
-joined as (
-    select
-        source.*,
-        deliveries.delivered_at as _delivered_at,
-        deliveries.path as _file_path
-    from source
-    left join deliveries
-        on deliveries.sha256 = source._file_sha256
-),
-
-ranked as (
-    select
-        joined.*,
-        row_number() over (
-            partition by platform, account, post_ref, _export_at
-            order by _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_export,
-        row_number() over (
-            partition by platform, account, post_ref
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_latest
-    from joined
+with ranked as (
+    {{ fanops.content_snapshot_rows(source('raw', 'wechat_articles'), ['platform', 'account', 'post_ref']) }}
 )
 
 select

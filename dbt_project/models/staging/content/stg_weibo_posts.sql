@@ -1,36 +1,8 @@
 {#- Weibo statuses (snapshot mode, key (account, post_ref = idstr)): every fetched row kept as history;
     is_export_winner / is_latest as in stg_douyin_videos. 转发/评论/赞 are shares/comments/likes; Weibo has
     no view count (views stay NULL downstream). The title is the first line of the tag-stripped text. -#}
-with source as (
-    select * from {{ source('raw', 'weibo_posts') }}
-),
-
-deliveries as (
-    {{ fanops.content_file_deliveries() }}
-),
-
-joined as (
-    select
-        source.*,
-        deliveries.delivered_at as _delivered_at,
-        deliveries.path as _file_path
-    from source
-    left join deliveries
-        on deliveries.sha256 = source._file_sha256
-),
-
-ranked as (
-    select
-        joined.*,
-        row_number() over (
-            partition by platform, account, post_ref, _export_at
-            order by _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_export,
-        row_number() over (
-            partition by platform, account, post_ref
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_latest
-    from joined
+with ranked as (
+    {{ fanops.content_snapshot_rows(source('raw', 'weibo_posts'), ['platform', 'account', 'post_ref']) }}
 )
 
 select

@@ -1,36 +1,7 @@
 {#- Xiaohongshu 笔记列表明细 export (snapshot mode): every delivered row kept as history; is_export_winner /
     is_latest as in stg_douyin_videos. 观看量 is views, 曝光 impressions. The note's text is its 笔记标题. -#}
-with source as (
-    select * from {{ source('raw', 'xiaohongshu_notes') }}
-),
-
-deliveries as (
-    {{ fanops.content_file_deliveries() }}
-),
-
-joined as (
-    select
-        source.*,
-        deliveries.delivered_at as _delivered_at,
-        deliveries.path as _file_path
-    from source
-    left join deliveries
-        on deliveries.sha256 = source._file_sha256
-),
-
-ranked as (
-    select
-        joined.*,
-        row_number() over (
-            partition by platform, account, post_ref, _export_at
-            order by _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_export,
-        row_number() over (
-            partition by platform, account, post_ref
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
-        ) as rn_latest,
-        {{ fanops.content_file_precision('published_at') }} as published_at_precision
-    from joined
+with ranked as (
+    {{ fanops.content_snapshot_rows(source('raw', 'xiaohongshu_notes'), ['platform', 'account', 'post_ref'], 'published_at') }}
 )
 
 select
