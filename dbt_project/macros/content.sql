@@ -80,20 +80,7 @@
 {#- One row per delivered file that loaded rows (duplicates excluded): sha256, delivered_at, path. Used for
     the contract's "newer delivery" order (export time, then delivered_at, then path). -#}
 {% macro content_file_deliveries() -%}
-    select
-        sha256,
-        delivered_at,
-        path
-    from (
-        select
-            sha256,
-            delivered_at,
-            path,
-            row_number() over (partition by sha256 order by delivered_at, path) as rn
-        from {{ source('ops', 'file_manifest') }}
-        where status in ('loaded', 'superseded')
-    ) as deliveries
-    where rn = 1
+    {{ fanops.file_deliveries() }}
 {%- endmacro %}
 
 {#- Published-time precision of export rows: a file in which no row has non-zero seconds was exported
@@ -136,7 +123,7 @@
         ) as rn_export,
         row_number() over (
             partition by {{ keys }}
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+            order by {{ fanops.delivery_order_desc() }}
         ) as rn_latest
         {%- if precision_column %},
         {{ fanops.content_file_precision(precision_column) }} as published_at_precision

@@ -69,3 +69,28 @@
 {% macro in_window(date_expr) -%}
     {{ date_expr }} between cast('{{ var("window_start") }}' as date) and cast('{{ var("window_end") }}' as date)
 {%- endmacro %}
+
+{#- The contract's delivery order (§1 rules 5–6), newest first: the row's export time, then the file's
+    delivered_at, then its landing path, then the row number. Needs _delivered_at / _file_path from
+    file_deliveries(). The one definition behind every "latest snapshot" and "newer delivery wins". -#}
+{% macro delivery_order_desc() -%}
+    _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+{%- endmacro %}
+
+{#- One row per delivered file that loaded rows (duplicates excluded): sha256, delivered_at, path. -#}
+{% macro file_deliveries() -%}
+    select
+        sha256,
+        delivered_at,
+        path
+    from (
+        select
+            sha256,
+            delivered_at,
+            path,
+            row_number() over (partition by sha256 order by delivered_at, path) as rn
+        from {{ source('ops', 'file_manifest') }}
+        where status in ('loaded', 'superseded')
+    ) as deliveries
+    where rn = 1
+{%- endmacro %}

@@ -39,7 +39,7 @@ newest as (
             snapshots.*,
             row_number() over (
                 partition by content_key
-                order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc, source_name
+                order by {{ fanops.delivery_order_desc() }}, source_name
             ) as rn
         from snapshots
         where title_caption is not null
@@ -59,7 +59,7 @@ timed as (
                 partition by content_key
                 order by
                     case published_at_precision when 'second' then 1 when 'minute' then 2 else 3 end,
-                    _export_at desc, _delivered_at desc, _file_path desc, _row_number desc, source_name
+                    {{ fanops.delivery_order_desc() }}, source_name
             ) as rn
         from snapshots
         where published_at is not null
@@ -85,7 +85,7 @@ formats as (
             snapshots.*,
             row_number() over (
                 partition by content_key
-                order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc, source_name
+                order by {{ fanops.delivery_order_desc() }}, source_name
             ) as rn
         from snapshots
         where format is not null
@@ -102,7 +102,7 @@ ids as (
             snapshots.*,
             row_number() over (
                 partition by content_key
-                order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc, source_name
+                order by {{ fanops.delivery_order_desc() }}, source_name
             ) as rn
         from snapshots
         where platform_post_id is not null

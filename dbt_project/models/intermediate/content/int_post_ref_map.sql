@@ -50,7 +50,7 @@ post_refs as (
             post_rows.*,
             row_number() over (
                 partition by platform, account, post_ref
-                order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+                order by {{ fanops.delivery_order_desc() }}
             ) as rn
         from post_rows
     ) as ranked_posts
@@ -137,7 +137,7 @@ canonical as (
             grouped.*,
             row_number() over (
                 partition by platform, account, match_group
-                order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc, post_ref desc
+                order by {{ fanops.delivery_order_desc() }}, post_ref desc
             ) as rn
         from grouped
         where ref_source = 'post'

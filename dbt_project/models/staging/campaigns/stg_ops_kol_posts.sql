@@ -6,20 +6,14 @@
   interactions = likes + comments + saves + shares over the parts present (NULL only when all are NULL).
 -#}
 with manifest as (
-    select
-        sha256,
-        min(delivered_at) as delivered_at,
-        min(path) as file_path
-    from {{ source('ops', 'file_manifest') }}
-    where status in ('loaded', 'superseded')
-    group by sha256
+    {{ fanops.file_deliveries() }}
 ),
 
 posts as (
     select
         p.*,
         m.delivered_at as _delivered_at,
-        m.file_path as _file_path
+        m.path as _file_path
     from {{ source('raw', 'ops_kol_posts') }} as p
     left join manifest as m
         on m.sha256 = p._file_sha256
@@ -30,7 +24,7 @@ deduped as (
         posts.*,
         row_number() over (
             partition by collab_id, metrics_as_of
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+            order by {{ fanops.delivery_order_desc() }}
         ) as rn_snapshot
     from posts
 ),

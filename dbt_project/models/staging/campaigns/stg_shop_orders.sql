@@ -6,13 +6,7 @@
   rules 5–6). `is_latest` marks the current snapshot.
 -#}
 with manifest as (
-    select
-        sha256,
-        min(delivered_at) as delivered_at,
-        min(path) as file_path
-    from {{ source('ops', 'file_manifest') }}
-    where status in ('loaded', 'superseded')
-    group by sha256
+    {{ fanops.file_deliveries() }}
 ),
 
 orders as (
@@ -48,7 +42,7 @@ orders as (
         o._loaded_at,
         o._export_at,
         m.delivered_at as _delivered_at,
-        m.file_path as _file_path,
+        m.path as _file_path,
         row_number() over (
             partition by o.platform, o.account, o.order_id, o._file_sha256
             order by o._row_number
@@ -63,7 +57,7 @@ ranked as (
         orders.*,
         row_number() over (
             partition by platform, account, order_id
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+            order by {{ fanops.delivery_order_desc() }}
         ) as snapshot_rank
     from orders
     where rn_in_file = 1

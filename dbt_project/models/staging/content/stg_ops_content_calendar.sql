@@ -24,7 +24,7 @@ ranked as (
         joined.*,
         row_number() over (
             partition by plan_id
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+            order by {{ fanops.delivery_order_desc() }}
         ) as rn,
         {{ fanops.content_file_precision('published_at') }} as published_at_precision
     from joined

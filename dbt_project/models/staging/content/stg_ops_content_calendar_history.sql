@@ -28,7 +28,7 @@ ranked as (
         ) as version_no,
         row_number() over (
             partition by plan_id
-            order by _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+            order by {{ fanops.delivery_order_desc() }}
         ) as rn_latest
     from joined
 )
