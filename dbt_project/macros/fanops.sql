@@ -73,8 +73,9 @@
 {#- The contract's delivery order (§1 rules 5–6), newest first: the row's export time, then the file's
     delivered_at, then its landing path, then the row number. Needs _delivered_at / _file_path from
     file_deliveries(). The one definition behind every "latest snapshot" and "newer delivery wins". -#}
-{% macro delivery_order_desc() -%}
-    _export_at desc, _delivered_at desc, _file_path desc, _row_number desc
+{% macro delivery_order_desc(relation_alias=none) -%}
+    {%- set p = relation_alias ~ '.' if relation_alias else '' -%}
+    {{ p }}_export_at desc, {{ p }}_delivered_at desc, {{ p }}_file_path desc, {{ p }}_row_number desc
 {%- endmacro %}
 
 {#- One row per delivered file that loaded rows (duplicates excluded): sha256, delivered_at, path. -#}

@@ -1,6 +1,12 @@
 {#- Every delivered version of every cost line (ops/campaign_costs registry history); is_current = the version raw keeps. -#}
 with history as (
-    select * from {{ source('raw', 'ops_campaign_costs_history') }}
+    select
+        versions.*,
+        deliveries.delivered_at as _delivered_at,
+        deliveries.path as _file_path
+    from {{ source('raw', 'ops_campaign_costs_history') }} as versions
+    left join ({{ fanops.file_deliveries() }}) as deliveries
+        on deliveries.sha256 = versions._file_sha256
 ),
 
 current_rows as (
@@ -27,7 +33,7 @@ select
     history.note_masked,
     row_number() over (
         partition by history.cost_id
-        order by history._export_at desc, history._loaded_at desc, history._file_sha256 desc, history._row_number desc
+        order by {{ fanops.delivery_order_desc('history') }}
     ) as version_rank,
     current_rows.cost_id is not null as is_current,
     history._file_sha256,

@@ -1,6 +1,12 @@
 {#- Every delivered version of every campaign (ops/campaigns registry history); is_current = the version raw keeps. -#}
 with history as (
-    select * from {{ source('raw', 'ops_campaigns_history') }}
+    select
+        versions.*,
+        deliveries.delivered_at as _delivered_at,
+        deliveries.path as _file_path
+    from {{ source('raw', 'ops_campaigns_history') }} as versions
+    left join ({{ fanops.file_deliveries() }}) as deliveries
+        on deliveries.sha256 = versions._file_sha256
 ),
 
 current_rows as (
@@ -31,7 +37,7 @@ select
     history.status_raw,
     row_number() over (
         partition by history.campaign_id
-        order by history._export_at desc, history._loaded_at desc, history._file_sha256 desc, history._row_number desc
+        order by {{ fanops.delivery_order_desc('history') }}
     ) as version_rank,
     current_rows.campaign_id is not null as is_current,
     history._file_sha256,

@@ -1,6 +1,12 @@
 {#- Every delivered version of every tracked-brand row (ops/competitor_brands registry history). -#}
 with history as (
-    select * from {{ source('raw', 'ops_competitor_brands_history') }}
+    select
+        versions.*,
+        deliveries.delivered_at as _delivered_at,
+        deliveries.path as _file_path
+    from {{ source('raw', 'ops_competitor_brands_history') }} as versions
+    left join ({{ fanops.file_deliveries() }}) as deliveries
+        on deliveries.sha256 = versions._file_sha256
 ),
 
 current_rows as (
@@ -23,7 +29,7 @@ select
     history.platform_account_id,
     row_number() over (
         partition by history.brand_id, history.platform, history.account_name
-        order by history._export_at desc, history._loaded_at desc, history._file_sha256 desc, history._row_number desc
+        order by {{ fanops.delivery_order_desc('history') }}
     ) as version_rank,
     current_rows._file_sha256 is not null as is_current,
     history._file_sha256,
