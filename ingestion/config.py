@@ -112,6 +112,66 @@ class AttributionConfig:
     kol_window_days: int = 15
 
 
+QUALITY_SEVERITIES = ("error", "warn")
+SLOW_DATASET_SLA_DAYS = {
+    "wechat/fans_portrait": 62,
+    "douyin/fans_portrait": 62,
+    "ops/competitor_observations": 8,
+    "douyin/live_sessions": 7,
+}
+
+
+@dataclass(frozen=True)
+class VolumeConfig:
+    """Rows per dataset and day against a band learned from the trailing days (robust: median and MAD)."""
+
+    trailing_days: int = 28  # history the band is learned from (days before the checked day)
+    min_history_days: int = 14  # fewer days with data in that history: the day is not judged
+    recent_days: int = 7  # the newest days of each dataset that are checked
+    mad_k: float = 5.0  # band half-width: mad_k x 1.4826 x MAD ...
+    min_relative: float = 0.5  # ... but at least this fraction of the median ...
+    min_rows: int = 20  # ... and at least this many rows (small bases)
+
+
+@dataclass(frozen=True)
+class FreshnessConfig:
+    """Each account's newest data date per dataset may lag the reference date by at most `sla_days`."""
+
+    sla_days: int = 2
+    # per-dataset SLA for datasets that are not exported daily (portraits ~ every two months, competitor
+    # observations weekly, live sessions when the account goes live); a config `datasets` block adds to these
+    datasets: Mapping[str, int] = field(default_factory=lambda: MappingProxyType(dict(SLOW_DATASET_SLA_DAYS)))
+
+    def sla_for(self, dataset: str) -> int:
+        return int(self.datasets.get(dataset, self.sla_days))
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    pandas_max_rows: int = 1_000_000  # larger batches are validated in DuckDB SQL, not copied into pandas
+    sample_rows: int = 5  # failing rows kept per check (dq.validation_results.sample)
+    severity: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # check glob -> level
+    engagement_rate_max: Mapping[str, float] = field(  # plausible upper bound of engagement_rate_by_views
+        default_factory=lambda: MappingProxyType(
+            {"wechat": 1.0, "douyin": 1.0, "kuaishou": 1.0, "xiaohongshu": 1.0, "weibo": 1.0}
+        )
+    )
+    identity_tolerance: float = 0.01  # |net - (new - lost)| allowed: max(1, this x (new + lost))
+    unattributed_share_jump: float = 0.20  # max day-on-day rise of the unattributed share of orders
+    volume: VolumeConfig = field(default_factory=VolumeConfig)
+    freshness: FreshnessConfig = field(default_factory=FreshnessConfig)
+
+    def severity_for(self, check: str, default: str) -> str:
+        """The severity of a check: the last matching glob of `quality.severity`, else its default."""
+        from fnmatch import fnmatchcase
+
+        level = default
+        for pattern, value in self.severity.items():
+            if fnmatchcase(check, pattern):
+                level = value
+        return level
+
+
 @dataclass(frozen=True)
 class FanopsConfig:
     timezone: str = "Asia/Shanghai"
@@ -124,6 +184,7 @@ class FanopsConfig:
     crisis: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # free-form for now
     attribution: AttributionConfig = field(default_factory=AttributionConfig)
     notifications: tuple[Mapping[str, Any], ...] = ()
+    quality: QualityConfig = field(default_factory=QualityConfig)
 
 
 @dataclass(frozen=True)
@@ -312,6 +373,101 @@ def _parse_notifications(c: _Checker, raw: Any) -> tuple[Mapping[str, Any], ...]
     return tuple(out)
 
 
+def _parse_quality(c: _Checker, raw: Any) -> QualityConfig:
+    keys = (
+        "pandas_max_rows",
+        "sample_rows",
+        "severity",
+        "engagement_rate_max",
+        "identity_tolerance",
+        "unattributed_share_jump",
+        "volume",
+        "freshness",
+    )
+    d = c.mapping(raw, "quality", keys)
+    base = QualityConfig()
+    values: dict[str, Any] = {}
+    if "pandas_max_rows" in d:
+        values["pandas_max_rows"] = c.integer(d["pandas_max_rows"], "quality.pandas_max_rows", 0, 10**9)
+    if "sample_rows" in d:
+        values["sample_rows"] = c.integer(d["sample_rows"], "quality.sample_rows", 0, 100)
+    if "severity" in d:
+        sev = d["severity"] or {}
+        if not isinstance(sev, Mapping):
+            c.error(
+                "quality.severity",
+                f"expected a mapping of check name (glob) to error|warn, got {_describe(sev)}",
+            )
+        else:
+            parsed_sev: dict[str, str] = {}
+            for pattern, level in sev.items():
+                if level not in QUALITY_SEVERITIES:
+                    c.error(
+                        f"quality.severity.{pattern}", f"{_describe(level)} is not a severity (error, warn)"
+                    )
+                else:
+                    parsed_sev[str(pattern)] = str(level)
+            values["severity"] = MappingProxyType(parsed_sev)
+    if "engagement_rate_max" in d:
+        bands = dict(base.engagement_rate_max)
+        allowed = tuple(bands)
+        for platform, value in c.mapping(
+            d["engagement_rate_max"], "quality.engagement_rate_max", allowed
+        ).items():
+            number = c.number(value, f"quality.engagement_rate_max.{platform}")
+            if number is not None and not 0 < number <= 100:
+                c.error(f"quality.engagement_rate_max.{platform}", f"{_fmt(number)} is out of range (0..100]")
+            elif number is not None:
+                bands[platform] = number
+        values["engagement_rate_max"] = MappingProxyType(bands)
+    for key, hi in (("identity_tolerance", 1.0), ("unattributed_share_jump", 1.0)):
+        if key in d:
+            number = c.number(d[key], f"quality.{key}")
+            if number is not None and not 0 <= number <= hi:
+                c.error(f"quality.{key}", f"{_fmt(number)} is out of range (a fraction, 0..1)")
+            elif number is not None:
+                values[key] = number
+    if "volume" in d:
+        vd = c.mapping(d["volume"], "quality.volume", tuple(VolumeConfig.__dataclass_fields__))
+        vol: dict[str, Any] = {}
+        for key, lo, hi in (
+            ("trailing_days", 7, 366),
+            ("min_history_days", 1, 366),
+            ("recent_days", 1, 366),
+            ("min_rows", 0, 10**9),
+        ):
+            if key in vd:
+                vol[key] = c.integer(vd[key], f"quality.volume.{key}", lo, hi)
+        for key in ("mad_k", "min_relative"):
+            if key in vd:
+                number = c.number(vd[key], f"quality.volume.{key}")
+                if number is not None and number < 0:
+                    c.error(f"quality.volume.{key}", f"{_fmt(number)} is out of range (at least 0)")
+                elif number is not None:
+                    vol[key] = number
+        vol = {k: v for k, v in vol.items() if v is not None}
+        values["volume"] = VolumeConfig(**vol)
+        if values["volume"].min_history_days > values["volume"].trailing_days:
+            c.error("quality.volume.min_history_days", "is above quality.volume.trailing_days")
+    if "freshness" in d:
+        fd = c.mapping(d["freshness"], "quality.freshness", ("sla_days", "datasets"))
+        sla = base.freshness.sla_days
+        if "sla_days" in fd:
+            sla = c.integer(fd["sla_days"], "quality.freshness.sla_days", 0, 366) or sla
+        per: dict[str, int] = dict(SLOW_DATASET_SLA_DAYS)
+        if "datasets" in fd:
+            from ingestion.contracts import load_contract
+
+            known = tuple(load_contract().datasets)
+            for ds, days in c.mapping(fd["datasets"], "quality.freshness.datasets", known).items():
+                parsed = c.integer(days, f"quality.freshness.datasets.{ds}", 0, 366)
+                if parsed is not None:
+                    per[ds] = parsed
+        values["freshness"] = FreshnessConfig(sla_days=sla, datasets=MappingProxyType(per))
+    values = {k: v for k, v in values.items() if v is not None}
+    return QualityConfig(**values)
+
+
 TOP_KEYS = (
     "timezone",
     "landing",
@@ -323,6 +479,7 @@ TOP_KEYS = (
     "crisis",
     "attribution",
     "notifications",
+    "quality",
 )
 
 
@@ -389,6 +546,7 @@ def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
         crisis=crisis,
         attribution=attribution,
         notifications=_parse_notifications(c, d.get("notifications")),
+        quality=_parse_quality(c, d.get("quality")),
     )
     if c.problems:
         raise ConfigError(c.problems, source)
