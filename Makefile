@@ -58,8 +58,8 @@ test: setup
 	$(BIN)/pytest -n 2 --dist loadfile
 
 lint: setup
-	$(BIN)/ruff check ingestion orchestration tests bench
-	$(BIN)/mypy ingestion orchestration
+	$(BIN)/ruff check ingestion orchestration expectations tests bench
+	$(BIN)/mypy ingestion orchestration expectations
 	@if [ -f dbt_project/.sqlfluff ] || [ -f .sqlfluff ]; then \
 	  echo "sqlfluff lint dbt_project/models"; \
 	  cd dbt_project && ../$(BIN)/sqlfluff lint models --processes 2 --disable-progress-bar; \
