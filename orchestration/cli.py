@@ -160,9 +160,11 @@ def _report_result(
         for name in built:
             print(f"  {name}")
 
+    from orchestration.quality.report import blocked_message, run_summary
+
     failed_checks = []
     for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
+        if not evaluation.passed and not evaluation.check_name.startswith("gx_"):  # dbt tests
             severity = getattr(evaluation.severity, "value", str(evaluation.severity))
             blocking = bool(getattr(evaluation, "blocking", False))
             tag = "BLOCKING " if blocking else ""
@@ -172,9 +174,16 @@ def _report_result(
             if blocking and severity == "ERROR":
                 failed_checks.append(evaluation)
 
+    print()
+    dq_lines, dq_errors = run_summary(settings.warehouse, result.run_id)
+    for line in dq_lines:
+        print(line)
+
     for failure in result.get_step_failure_events():
         error = failure.event_specific_data.error
         message = error.message.strip() if error is not None else "unknown error"
+        if "DagsterAssetCheckFailedError" in (error.cls_name if error is not None else ""):
+            continue  # named with their failing rows above
         print(f"  FAILED step {failure.step_key}: {message}", file=sys.stderr)
 
     print()
@@ -183,9 +192,11 @@ def _report_result(
     except Exception as exc:  # the summary must not hide the run's own outcome
         print(f"  (no manifest summary: {exc})")
 
-    ok = result.success and not failed_checks
+    ok = result.success and not failed_checks and not dq_errors
     status = "succeeded" if ok else "FAILED"
     print(f"\nRun {result.run_id} {status} in {elapsed:.1f} s.")
+    if dq_errors:
+        print(blocked_message(dq_errors), file=sys.stderr)
     if settings.is_sample:
         print("Note: this build was made from the bundled SAMPLE landing data.")
     return EXIT_OK if ok else EXIT_FAILED
@@ -202,7 +213,7 @@ def _print_dbt_summary(
     layers: dict[str, int] = {}
     for name in built:
         layer = name.split("/", 1)[0]
-        if layer not in ("ops",):
+        if layer not in ("ops", "dq"):
             layers[layer] = layers.get(layer, 0) + 1
     total = sum(layers.values())
     print(f"dbt: {total} model(s) built (" + ", ".join(f"{k} {v}" for k, v in sorted(layers.items())) + ")")
@@ -269,6 +280,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------- check
+
+
+def cmd_dq(args: argparse.Namespace) -> int:
+    """Latest data-quality status per dataset / table (dq.validation_results); exit 1 when a blocking check
+    currently fails."""
+    from orchestration.quality.checks import docs_dir
+    from orchestration.quality.report import format_status, status_by_dataset
+
+    settings = _settings(args)
+    try:
+        rows = status_by_dataset(settings.warehouse, run_id=args.run)
+    except Exception as exc:  # e.g. the warehouse is being written by a run
+        print(f"fanops dq: cannot read {settings.warehouse}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    for line in format_status(rows, lang=args.lang, show_all=args.all):
+        print(line)
+    index = docs_dir(settings.warehouse) / "index.html"
+    if index.exists():
+        print(("Data Docs: " if args.lang == "en" else "数据文档: ") + str(index))
+    return EXIT_FAILED if any(r["status"] == "error" for r in rows) else EXIT_OK
 
 
 def _is_rejected(report: Any) -> bool:
@@ -533,6 +564,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common, paths], help="materialise the ingestion assets only")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "dq", parents=[common, paths], help="latest data-quality status per dataset (dq.validation_results)"
+    )
+    p.add_argument("--run", metavar="RUN_ID", help="one run's results instead of the latest per check")
+    p.add_argument("--all", action="store_true", help="list every failing check")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.set_defaults(func=cmd_dq)
 
     p = sub.add_parser("check", parents=[common], help="dry-run export files; writes nothing")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -8,7 +8,7 @@ prepares the dbt manifest (`dbt parse`) when it is missing or stale.
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
+from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from ingestion.config import resolve_settings
 from orchestration.ingestion.sensors import landing_sensor
@@ -22,8 +22,9 @@ PIPELINE = pipeline_assets(settings.config)
 
 DAILY_PARTITIONS = PIPELINE.partitions
 DBT_ASSETS = PIPELINE.dbt
-ALL_ASSETS = PIPELINE.all
-ALL_ASSET_CHECKS: list = []  # dbt tests are checks of the dbt multi-asset itself
+ALL_ASSETS: list[AssetsDefinition] = PIPELINE.all
+# the data-quality suites (orchestration.quality.checks); dbt tests are checks of the dbt multi-asset itself
+ALL_ASSET_CHECKS = PIPELINE.checks
 ALL_SENSORS = [landing_sensor]
 ALL_SCHEDULES = [daily_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone)]
 

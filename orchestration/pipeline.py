@@ -1,7 +1,8 @@
 """The asset graph and the one way to run it in-process (`fanops run` / `build` / `ingest`, the tests).
 
 `pipeline_assets(config)` builds the graph: ingestion assets -> ops tables -> the dbt multi-asset (with the
-daily partitions of that config). `run_pipeline(...)` materialises a part of it in ONE in-process Dagster run
+daily partitions of that config), plus the data-quality asset checks (orchestration.quality.checks): `dq_raw`
+between ingestion and dbt, `dq_marts` after dbt. `run_pipeline(...)` materialises a part of it in ONE in-process Dagster run
 with the same assets, executor and tags as the `all_assets` job and its schedule.
 """
 
@@ -12,7 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from dagster import AssetKey, AssetsDefinition, DagsterInstance, DailyPartitionsDefinition, materialize
+from dagster import (
+    AssetChecksDefinition,
+    AssetKey,
+    AssetsDefinition,
+    DagsterInstance,
+    DailyPartitionsDefinition,
+    materialize,
+)
 
 from ingestion.config import FanopsConfig, Settings
 from orchestration.dbt.assets import (
@@ -26,6 +34,8 @@ from orchestration.dbt.assets import (
 )
 from orchestration.dbt.project import load_manifest
 from orchestration.ingestion.assets import INGESTION_ASSETS
+from orchestration.quality.assets import validation_results
+from orchestration.quality.checks import build_quality_checks
 from orchestration.resources import build_resources
 
 Mode = Literal["run", "build", "ingest"]
@@ -38,28 +48,38 @@ class PipelineAssets:
     ingestion: list[AssetsDefinition]
     ops_tables: AssetsDefinition
     dbt: AssetsDefinition
+    checks: list[AssetChecksDefinition]
+    ingest_checks: list[AssetChecksDefinition]  # the raw-stage checks over the ingestion assets alone
+    quality: list[AssetsDefinition]  # dq/validation_results
 
     @property
     def all(self) -> list[AssetsDefinition]:
-        return [*self.ingestion, self.ops_tables, self.dbt]
+        return [*self.ingestion, self.ops_tables, *self.quality, self.dbt]
 
-    def for_mode(self, mode: Mode) -> list[AssetsDefinition]:
+    def for_mode(self, mode: Mode) -> list[AssetsDefinition | AssetChecksDefinition]:
+        """What a run of `mode` materialises, with the asset checks of those assets (Dagster runs the checks
+        of the selected assets only)."""
         if mode == "ingest":
-            return list(self.ingestion)
+            return [*self.ingestion, *self.ingest_checks]
         if mode == "build":
-            return [self.dbt]
-        return self.all
+            return [*self.quality, self.dbt, *self.checks]
+        return [*self.all, *self.checks]
 
 
 def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
     """The whole graph for a resolved config; prepares the dbt manifest first when it is stale."""
     partitions = daily_partitions(config)
     manifest, digest = load_manifest()
+    dbt = build_dbt_assets(manifest, partitions, project_digest=digest)
+    assets: list[AssetsDefinition] = [*INGESTION_ASSETS, ops_tables, dbt]
     return PipelineAssets(
         partitions=partitions,
         ingestion=list(INGESTION_ASSETS),
         ops_tables=ops_tables,
-        dbt=build_dbt_assets(manifest, partitions, project_digest=digest),
+        dbt=dbt,
+        checks=build_quality_checks(config, assets),
+        ingest_checks=build_quality_checks(config, INGESTION_ASSETS),
+        quality=[validation_results],
     )
 
 
@@ -102,19 +122,23 @@ def run_pipeline(
     selection: Sequence[AssetKey] | None = None,
     partition_range: tuple[str, str] | None = None,
     log_level: str = "INFO",
+    extra_assets: Sequence[AssetsDefinition] = (),
 ):
     """Materialise the assets of `mode` (or only `selection` among them) in one in-process run; returns the
-    ExecuteInProcessResult. `partition_range` makes it an explicit partition run (a backfill)."""
+    ExecuteInProcessResult. `partition_range` makes it an explicit partition run (a backfill);
+    `extra_assets` join the graph for this run (tests: probes downstream of the marts)."""
     tags: dict[str, str]
-    if mode == "ingest":
-        selected: list[AssetsDefinition] = list(INGESTION_ASSETS)
+    selected: list[AssetsDefinition | AssetChecksDefinition]
+    if mode == "ingest":  # no dbt manifest needed: ingestion and its raw checks only
+        ingestion = list(INGESTION_ASSETS)
+        selected = [*ingestion, *build_quality_checks(settings.config, ingestion)]
         tags = {COMMAND_TAG: mode}
     else:
         graph = assets or pipeline_assets(settings.config)
         selected = graph.for_mode(mode)
         tags = run_tags(mode, graph.partitions, partition_range=partition_range)
     return materialize(
-        selected,
+        [*selected, *extra_assets],
         selection=list(selection) if selection is not None else None,
         resources=build_resources(settings, as_of=as_of),
         instance=instance,

@@ -1,8 +1,9 @@
 """Shared resources: the DuckDB warehouse, the resolved fanops settings and the dbt CLI.
 
-The DuckDB resource reads the same `FANOPS_WAREHOUSE` variable as dbt's profile
-(`env_var('FANOPS_WAREHOUSE')`), so both always touch the same file; `resolve_settings` sets it, and the dbt
-op sets it from the `fanops` resource for the dbt process it starts (orchestration.dbt.project).
+The DuckDB resource opens the resolved warehouse (`Settings.warehouse`: --warehouse, FANOPS_WAREHOUSE, the
+config); dbt's profile reads `env_var('FANOPS_WAREHOUSE')`, which the dbt op sets from the same `fanops`
+resource for the dbt process it starts (orchestration.dbt.project), so both always touch the same file
+whatever the caller's environment.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from dagster import ConfigurableResource, EnvVar
+from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from ingestion.config import ENV_WAREHOUSE, FanopsConfig, Settings, load_config, resolve_pii_key
+from ingestion.config import FanopsConfig, Settings, load_config, resolve_pii_key
 from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.dbt.resource import FanopsDbtCliResource
 
@@ -62,7 +63,8 @@ def build_resources(settings: Settings, as_of: str | None = None) -> dict[str, A
             is_sample=settings.is_sample,
             as_of=as_of,
         ),
-        "duckdb": DuckDBResource(database=EnvVar(ENV_WAREHOUSE)),
+        # the resolved path itself (resolve_settings also exports it as FANOPS_WAREHOUSE for dbt and the UI)
+        "duckdb": DuckDBResource(database=str(settings.warehouse)),
         "dbt": FanopsDbtCliResource(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),

@@ -265,6 +265,7 @@ def build_dbt_assets(
             f"window={f'{window[0]}..{window[1]}' if window else 'none (incremental by load)'}"
         )
         target = run_target_dir(context.run.run_id, project_dir)
+        ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
         with dbt_environment(fanops.warehouse):
             invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             try:
@@ -290,6 +291,19 @@ def build_dbt_assets(
             )
 
     return dbt_models
+
+
+def ensure_dq_schema(warehouse: str) -> None:
+    """Create dq.validation_results when missing (a warehouse whose checks have not run yet)."""
+    import duckdb
+
+    from expectations.store import ensure_schema
+
+    con = duckdb.connect(warehouse)
+    try:
+        ensure_schema(con)
+    finally:
+        con.close()
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:

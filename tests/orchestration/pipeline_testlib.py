@@ -13,12 +13,13 @@ from orchestration.pipeline import PipelineAssets
 
 
 def mart_hashes(warehouse: Path) -> dict[str, tuple[int, int]]:
-    """Per marts.* table: (rows, order-independent content hash of every row)."""
+    """Per marts.* table (views excluded): (rows, order-independent content hash of every row)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         tables = [
             r[0]
             for r in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "and table_type = 'BASE TABLE' order by 1"  # not the views over run history (dq_daily)
             ).fetchall()
         ]
         out = {}

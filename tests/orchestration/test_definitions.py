@@ -138,7 +138,7 @@ def test_every_dbt_source_maps_onto_an_ingestion_asset() -> None:
     assert all(graph.get(k).is_materializable for k in keys)
     ingestion = {dataset_asset_key(d.id) for d in all_datasets()}
     assert {k for k in keys if k.path[0] == "raw"} == ingestion
-    assert {k.path[0] for k in keys} == {"raw", "ops", "staging", "intermediate", "marts"}
+    assert {k.path[0] for k in keys} == {"raw", "ops", "dq", "staging", "intermediate", "marts"}
 
 
 def test_each_landing_dataset_reaches_the_marts_through_its_sources() -> None:
@@ -193,3 +193,35 @@ def test_daily_schedule_requests_what_fanops_run_does() -> None:
     assert request.tags.items() >= run_tags("run", DAILY_PARTITIONS, now=when).items()
     assert request.tags["dagster/asset_partition_range_end"] == "2026-11-21"
     assert request.tags["fanops/all_partitions"] == "true"
+
+
+def test_quality_checks_run_in_four_stage_steps_and_never_split_an_op() -> None:
+    """One step per stage; blocking checks only where they do not cut an op in two (a blocking check on a mart
+    another mart reads would split the one dbt build into several invocations)."""
+    from orchestration.definitions import ALL_ASSET_CHECKS, DBT_ASSETS
+    from orchestration.quality.checks import STAGES, inner_upstream_keys
+
+    assert [c.node_def.name for c in ALL_ASSET_CHECKS] == list(STAGES)
+    inner = inner_upstream_keys([DBT_ASSETS])
+    assert AssetKey(["marts", "fct_content"]) in inner  # fct_account_daily reads it
+    specs = [s for c in ALL_ASSET_CHECKS for s in c.check_specs]
+    assert all(s.name.startswith("gx_") for s in specs)
+    assert {s.asset_key for s in specs if not s.blocking} == {s.asset_key for s in specs} & inner
+    raw = [s for s in specs if s.asset_key.path[0] in ("raw", "ops")]
+    assert raw and all(s.blocking for s in raw)
+
+
+def test_python_assets_after_the_marts_wait_for_a_blocking_quality_check() -> None:
+    """Every asset outside the dbt build that reads a mart is downstream of a mart with a blocking
+    data-quality check, so a failing `dq_marts` stage stops it (KPI, reports, publishing)."""
+    from orchestration.definitions import ALL_ASSET_CHECKS, DBT_ASSETS
+
+    graph = load_defs().resolve_asset_graph()
+    blocking = {s.asset_key for c in ALL_ASSET_CHECKS for s in c.check_specs if s.blocking}
+    dbt_keys = set(DBT_ASSETS.keys)
+    for key in graph.get_all_asset_keys():
+        if key in dbt_keys or key.path[0] in ("raw", "ops", "dq"):
+            continue
+        upstream = set(graph.get_ancestor_asset_keys(key))
+        if any(k.path[0] == "marts" for k in upstream):
+            assert upstream & blocking, key.to_user_string()

@@ -8,6 +8,9 @@ by every test here through the `sample_build` session fixture; tests that write 
 - an explicit backfill of a date range is ONE dbt invocation with window_start/window_end and gives the same
   marts (the daily models recompute those dates from the same data);
 - a failing dbt test of severity error is a blocking check: the run fails and `fanops` exits 1;
+- the data-quality suites run as asset checks, write dq.validation_results, marts.dq_daily and the Data Docs;
+  a failing blocking suite (raw stage or marts stage) or dbt test stops every Python asset downstream, and
+  `fanops run` names the check, the table and failing rows;
 - `fanops docs` generates the dbt docs (with the exposures) from the built warehouse and serves them.
 """
 
@@ -27,9 +30,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterInstance
+from dagster import AssetKey, AssetsDefinition, DagsterInstance, asset
 
-from orchestration.cli import _report_result, stop_process_group
+from orchestration.cli import _report_result, main, stop_process_group
 from orchestration.dbt.assets import ALL_PARTITIONS_TAG, FULL_RUN_PARTITIONS, run_results_path
 from orchestration.pipeline import run_pipeline
 from tests.orchestration.pipeline_testlib import SampleBuild, mart_hashes, sample_settings
@@ -86,7 +89,7 @@ def test_sample_run_builds_every_mart_and_passes_every_check(sample_build: Sampl
         assert counts[key] == FULL_RUN_PARTITIONS
     assert result.dagster_run.tags[ALL_PARTITIONS_TAG] == "true"
 
-    evaluations = result.get_asset_check_evaluations()
+    evaluations = [e for e in result.get_asset_check_evaluations() if not e.check_name.startswith("gx_")]
     assert {(e.asset_key, e.check_name) for e in evaluations} == {
         (k.asset_key, k.name) for k in sample_build.graph.dbt.check_keys
     }
@@ -147,7 +150,8 @@ def test_backfill_recomputes_a_window_in_one_invocation(sample_build: SampleBuil
     assert result.success
     counts = materialized(result)
     assert set(counts) == DAILY_KEYS and all(n == 7 for n in counts.values())
-    assert len({e.step_key for e in result.all_events if e.step_key}) == 1  # one op, one dbt invocation
+    # one dbt op (one dbt invocation), then the data-quality checks of the selected marts
+    assert {e.step_key for e in result.all_events if e.step_key} == {"dbt_models", "dq_marts"}
     results = run_results(result)
     assert (results["args"]["vars"]["window_start"], results["args"]["vars"]["window_end"]) == (
         "2026-07-01",
@@ -263,3 +267,182 @@ def test_docs_need_a_built_warehouse(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "build it first" in proc.stderr
+
+
+# ------------------------------------------------------------------------------------------- data quality
+
+
+def dq_rows(warehouse: Path, run_id: str) -> list[dict]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cur = con.execute(
+            "select * from dq.validation_results where run_id = ? order by check_name", [run_id]
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def probe(upstream: AssetKey) -> AssetsDefinition:
+    """A Python asset downstream of `upstream`, standing for the KPI, report and publish assets."""
+
+    @asset(key=AssetKey(["probe", "_".join(upstream.path)]), deps=[upstream])
+    def _probe() -> None:
+        return None
+
+    return _probe
+
+
+def test_sample_run_validates_every_suite_and_writes_history_and_docs(
+    sample_build: SampleBuild, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = sample_build.result
+    gx = [e for e in result.get_asset_check_evaluations() if e.check_name.startswith("gx_")]
+    expected = {(k.asset_key, k.name) for c in sample_build.graph.checks for k in c.check_keys}
+    assert {(e.asset_key, e.check_name) for e in gx} == expected
+    assert all(e.passed or e.severity.value == "WARN" for e in gx)  # nothing blocks on the clean sample
+
+    rows = dq_rows(sample_build.warehouse, result.run_id)
+    suites = {r["suite"] for r in rows}
+    assert len(suites) == len(expected)
+    assert {r["severity"] for r in rows if not r["success"]} <= {"warn"}
+    assert all(r["element_count"] is not None and r["engine"] in ("gx_pandas", "sql") for r in rows)
+    index = sample_build.warehouse.parent / "dq" / "data_docs" / "index.html"
+    assert index.exists()
+    assert "ops.file_manifest" in index.read_text(encoding="utf-8")
+
+    with duckdb.connect(str(sample_build.warehouse), read_only=True) as con:
+        daily = con.execute(
+            "select count(*), sum(checks_evaluated), count(distinct suite) from marts.dq_daily "
+            "where latest_run_id = ?",
+            [result.run_id],
+        ).fetchone()
+    assert daily == (len(suites), len(rows), len(suites))
+
+    assert _report_result(result, sample_build.settings, 1.0, dbt_ran=True) == 0
+    out = capsys.readouterr().out
+    assert f"Data quality: {len(suites)} suite(s), {len(rows)} expectation(s)" in out
+    assert "0 error (blocking)" in out and f"Data Docs: {index}" in out
+
+    assert main(["dq", "--warehouse", str(sample_build.warehouse), "--lang", "en"]) == 0
+    status = capsys.readouterr().out
+    assert any(ln.startswith("ops.file_manifest ") and ln.split()[1] == "pass" for ln in status.splitlines())
+    assert any(ln.startswith("douyin/videos ") for ln in status.splitlines())
+
+
+def test_a_failing_mart_check_blocks_downstream_python_assets(
+    sample_build: SampleBuild,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Douyin video with more interactions than plays (engagement rate 1.7 by views): the marts build, the
+    fct_content suite fails with ERROR (and fct_account_daily's, on the day that post is the only one), and
+    nothing downstream of the marts runs."""
+    warehouse = copy_warehouse(sample_build, tmp_path)
+    monkeypatch.setenv("FANOPS_WAREHOUSE", str(warehouse))
+    with duckdb.connect(str(warehouse)) as con:
+        post = con.execute(
+            "select post_ref from raw.douyin_videos where views > 100 order by post_ref limit 1"
+        ).fetchone()[0]
+        con.execute(
+            "update raw.douyin_videos set likes = cast(views * 1.7 as bigint), comments = 0, shares = 0, "
+            "saves = 0 where post_ref = ?",
+            [post],
+        )
+    settings = sample_settings(warehouse)
+    # Python assets after the marts (KPI, reports, publishing) read the marts that no other mart reads;
+    # test_definitions.py keeps every such asset behind a blocking check
+    probes = [
+        probe(AssetKey(["marts", "fct_account_daily"])),
+        probe(AssetKey(["marts", "fct_kol_performance"])),
+    ]
+    with DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(
+            settings, "build", instance=instance, assets=sample_build.graph, extra_assets=probes
+        )
+    assert not result.success
+    built = set(materialized(result))
+    assert AssetKey(["marts", "fct_content"]) in built  # the mart itself was built ...
+    assert not {p.key for p in probes} & built  # ... but nothing downstream of the marts ran
+    failed = [
+        e for e in result.get_asset_check_evaluations() if not e.passed and e.check_name.startswith("gx_")
+    ]
+    assert {(e.asset_key.path[1], e.severity.value) for e in failed if e.severity.value == "ERROR"} == {
+        ("fct_content", "ERROR"),
+        ("fct_account_daily", "ERROR"),
+    }
+
+    rows = [r for r in dq_rows(warehouse, result.run_id) if not r["success"] and r["severity"] == "error"]
+    assert {r["table_name"] for r in rows} == {"marts.fct_content", "marts.fct_account_daily"}
+    assert all(".engagement_rate_by_views." in r["check_name"] for r in rows)
+    content = next(
+        r
+        for r in rows
+        if r["check_name"].endswith("fct_content.engagement_rate_by_views.within_platform_band")
+    )
+    assert content["failing_count"] == 1 and post in content["sample"]
+
+    assert _report_result(result, settings, 1.0, dbt_ran=True) == 1
+    out = capsys.readouterr()
+    assert f"ERROR {content['check_name']}" in out.out and "on marts.fct_content" in out.out
+    assert "e.g. " in out.out and post in out.out
+    assert f"blocked by {len(rows)} failing data-quality check(s)" in out.err
+    assert content["check_name"] in out.err
+
+    # `fanops dq` shows the mart as blocked (exit 1) with the failing check named
+    assert main(["dq", "--warehouse", str(warehouse), "--lang", "en"]) == 1
+    status = capsys.readouterr().out
+    line = next(ln for ln in status.splitlines() if ln.startswith("marts.fct_content "))
+    assert line.split()[1] == "error"
+    assert f"    - {content['check_name']}" in status
+
+
+def test_a_failing_raw_check_stops_the_dbt_build(
+    sample_build: SampleBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A duplicated key in a raw series table (raw holds one winning row per key): the raw stage blocks, so
+    no model is rebuilt and nothing downstream runs."""
+    warehouse = copy_warehouse(sample_build, tmp_path)
+    monkeypatch.setenv("FANOPS_WAREHOUSE", str(warehouse))
+    with duckdb.connect(str(warehouse)) as con:
+        # the same day delivered again with a different figure (an identical copy from one file would be
+        # one version of the key: contract §5.2)
+        con.execute(
+            "insert into raw.wechat_user_growth select * replace (followers_new + 1 as followers_new) "
+            "from raw.wechat_user_growth order by stat_date limit 1"
+        )
+    settings = sample_settings(warehouse)
+    marts_probe = probe(AssetKey(["marts", "fct_account_daily"]))
+    with DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(
+            settings, "run", instance=instance, assets=sample_build.graph, extra_assets=[marts_probe]
+        )
+    assert not result.success
+    built = set(materialized(result))
+    assert not any(k.path[0] in ("staging", "intermediate", "marts") for k in built)
+    assert marts_probe.key not in built
+    rows = [r for r in dq_rows(warehouse, result.run_id) if not r["success"] and r["severity"] == "error"]
+    assert {r["table_name"] for r in rows} == {"raw.wechat_user_growth"}
+    assert [r["check_name"] for r in rows] == ["raw.wechat_user_growth.key.unique"]
+    assert rows[0]["failing_count"] == 2  # both versions of the key
+
+
+def test_a_failing_dbt_test_blocks_downstream_python_assets(
+    sample_build: SampleBuild, tmp_path: Path
+) -> None:
+    """The known gap (dagster-io/dagster#25112): a failing dbt test must stop Python assets downstream too."""
+    warehouse = copy_warehouse(sample_build, tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.ops_accounts set status = 'zombie' where status = 'inactive'")
+    accounts_probe = probe(AssetKey(["marts", "dim_accounts"]))
+    other_probe = probe(AssetKey(["marts", "fct_kol_performance"]))
+    with DagsterInstance.ephemeral() as instance:
+        result = run_pipeline(
+            sample_settings(warehouse),
+            "build",
+            instance=instance,
+            assets=sample_build.graph,
+            extra_assets=[accounts_probe, other_probe],
+        )
+    assert not result.success
+    built = set(materialized(result))
+    assert not {accounts_probe.key, other_probe.key} & built
