@@ -146,3 +146,17 @@ def test_failed_write_rolls_back(con: duckdb.DuckDBPyConnection) -> None:
     with pytest.raises(duckdb.Error):
         store.write_results(con, [bad])
     assert _count(con) == 1  # the delete was rolled back with the failed insert
+
+
+def test_dbt_source_declares_exactly_the_store_columns() -> None:
+    """The dbt source of marts.dq_daily and the store's DDL name the same columns in the same order."""
+    import yaml
+
+    from expectations.store import COLUMN_NAMES
+
+    path = Path(__file__).resolve().parents[2] / "dbt_project/models/staging/quality/_quality__sources.yml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    (source,) = doc["sources"]
+    (table,) = source["tables"]
+    assert (source["name"], table["name"]) == ("dq", "validation_results")
+    assert tuple(c["name"] for c in table["columns"]) == COLUMN_NAMES
