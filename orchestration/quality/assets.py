@@ -1,12 +1,15 @@
 """`dq/validation_results`: the data-quality history table as an asset.
 
 The rows are written by the data-quality asset checks (orchestration.quality.checks); this asset creates the
-table when missing (so the dbt source of `marts.dq_daily` always binds) and reports its size, so the lineage
-dq.validation_results -> staging -> marts.dq_daily is whole in the UI.
+table when missing (so the dbt source of `marts.dq_daily` always binds) and reports its size and the Data Docs
+site, so the lineage dq.validation_results -> staging -> marts.dq_daily is whole in the UI.
 """
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
+
+from orchestration.quality.checks import docs_dir
+from orchestration.resources import FanopsSettings
 
 VALIDATION_RESULTS_KEY = AssetKey(["dq", "validation_results"])
 
@@ -20,7 +23,9 @@ VALIDATION_RESULTS_KEY = AssetKey(["dq", "validation_results"])
         "(dq_accounts, dq_raw, dq_ops, dq_marts); history for trends and marts.dq_daily."
     ),
 )
-def validation_results(context: AssetExecutionContext, duckdb: DuckDBResource) -> MaterializeResult:
+def validation_results(
+    context: AssetExecutionContext, fanops: FanopsSettings, duckdb: DuckDBResource
+) -> MaterializeResult:
     from expectations.store import ensure_schema
 
     with duckdb.get_connection() as con:
@@ -30,5 +35,11 @@ def validation_results(context: AssetExecutionContext, duckdb: DuckDBResource) -
         ).fetchall()[0]
     context.log.debug(f"dq.validation_results: {rows} rows from {runs} runs")
     return MaterializeResult(
-        metadata={"dagster/row_count": int(rows), "runs": int(runs), "last_validated_at": str(last or "-")}
+        metadata={
+            "dagster/row_count": int(rows),
+            "runs": int(runs),
+            "last_validated_at": str(last or "-"),
+            # rebuilt by every check stage of a run (GX Data Docs, Chinese; offline)
+            "data_docs": MetadataValue.path(str(docs_dir(fanops.warehouse) / "index.html")),
+        }
     )

@@ -9,13 +9,11 @@ import pytest
 
 from expectations.model import CheckResult
 from expectations.suites import suites_by_kind
-from tests.expectations.test_suites_raw import (
+from tests.expectations.dqlib import (
     assert_new_failures,
-    copy_warehouse,
     dq_config,
     execute,
     failures,
-    sample_warehouse,
 )
 
 pytestmark = pytest.mark.slow
@@ -34,23 +32,6 @@ EXPECTED_MARTS = {
     "marts.fct_competitor_benchmark": ("marts", "fct_competitor_benchmark"),
 }
 ACCOUNT_DAY = "platform = 'weibo' AND account = 'qinghe_wb' AND date_day = DATE '2026-08-01'"
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_warehouse(sample_warehouse(tmp_path_factory), tmp_path_factory.mktemp("marts_clean"))
-
-
-@pytest.fixture(scope="module")
-def baseline(clean: Path) -> dict[str, CheckResult]:
-    from expectations.suites import all_suites
-
-    return failures(clean, all_suites(dq_config()), dq_config())
-
-
-@pytest.fixture
-def seeded(clean: Path, tmp_path: Path) -> Path:
-    return copy_warehouse(clean, tmp_path / "wh")
 
 
 def test_mart_suites_guard_the_dbt_assets() -> None:

@@ -11,13 +11,11 @@ from expectations.model import CheckResult
 from expectations.suites import suites_by_kind
 from expectations.suites.ops import lineage_relations
 from ingestion.contracts import load_contract
-from tests.expectations.test_suites_raw import (
+from tests.expectations.dqlib import (
     assert_new_failures,
-    copy_warehouse,
     dq_config,
     execute,
     failures,
-    sample_warehouse,
 )
 
 pytestmark = pytest.mark.slow
@@ -28,23 +26,6 @@ QUARANTINING_FILE = (
     "AND dataset = 'douyin/videos')"
 )
 LOADED_FILE = "(SELECT min(sha256) FROM ops.file_manifest WHERE status = 'loaded' AND dataset = 'weibo/fans')"
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_warehouse(sample_warehouse(tmp_path_factory), tmp_path_factory.mktemp("ops_clean"))
-
-
-@pytest.fixture(scope="module")
-def baseline(clean: Path) -> dict[str, CheckResult]:
-    from expectations.suites import all_suites
-
-    return failures(clean, all_suites(dq_config()), dq_config())
-
-
-@pytest.fixture
-def seeded(clean: Path, tmp_path: Path) -> Path:
-    return copy_warehouse(clean, tmp_path / "wh")
 
 
 def test_one_blocking_suite_on_the_manifest() -> None:

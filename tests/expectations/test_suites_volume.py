@@ -23,33 +23,15 @@ from ingestion.config import (
     VolumeConfig,
 )
 from ingestion.contracts import load_contract
-from tests.expectations.test_suites_raw import (
+from tests.expectations.dqlib import (
     assert_new_failures,
     copy_warehouse,
     dq_config,
     execute,
     failures,
-    sample_warehouse,
 )
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return copy_warehouse(sample_warehouse(tmp_path_factory), tmp_path_factory.mktemp("volume_clean"))
-
-
-@pytest.fixture(scope="module")
-def baseline(clean: Path) -> dict[str, CheckResult]:
-    from expectations.suites import all_suites
-
-    return failures(clean, all_suites(dq_config()), dq_config())
-
-
-@pytest.fixture
-def seeded(clean: Path, tmp_path: Path) -> Path:
-    return copy_warehouse(clean, tmp_path / "wh")
 
 
 def suite(kind: str, name: str, config: FanopsConfig | None = None) -> Suite:

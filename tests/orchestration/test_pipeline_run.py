@@ -308,6 +308,15 @@ def test_sample_run_validates_every_suite_and_writes_history_and_docs(
     index = sample_build.warehouse.parent / "dq" / "data_docs" / "index.html"
     assert index.exists()
     assert "ops.file_manifest" in index.read_text(encoding="utf-8")
+    # reachable from the Dagster metadata: the history asset and every suite's check result
+    (history,) = [
+        e.event_specific_data.materialization
+        for e in result.get_asset_materialization_events()
+        if e.asset_key == AssetKey(["dq", "validation_results"])
+    ]
+    assert history.metadata["data_docs"].value == str(index)
+    pages = {e.check_name: e.metadata["data_docs"].value for e in gx}
+    assert all(Path(page).is_file() for page in pages.values())
 
     with duckdb.connect(str(sample_build.warehouse), read_only=True) as con:
         daily = con.execute(
