@@ -111,6 +111,34 @@ def _band_text(bands: Mapping[str, float]) -> str:
 # ------------------------------------------------------------------------------------------------ suites
 
 
+def _interactions_sum_check(suite: str) -> Check:
+    return _between(
+        f"{suite}.interactions.sum_of_parts",
+        "interactions_gap",
+        min_value=0,
+        max_value=0,
+        description=(
+            "interactions = likes + comments + shares + saves, a missing part counted as absent (equal to "
+            "the sum of all parts where all parts exist); NULL only when every part is NULL."
+        ),
+        label_zh="互动数 = 点赞 + 评论 + 分享 + 收藏",
+    )
+
+
+def _engagement_band_check(suite: str, bands: Mapping[str, float], why: str = "") -> Check:
+    return _between(
+        f"{suite}.engagement_rate_by_views.within_platform_band",
+        "engagement_rate_band_position",
+        min_value=0,
+        max_value=1,
+        description=(
+            "engagement_rate_by_views within [0, the platform's plausible maximum] "
+            f"(quality.engagement_rate_max: {_band_text(bands)}); the column is rate / maximum. {why}"
+        ).strip(),
+        label_zh="互动率(按播放)在平台合理范围内",
+    )
+
+
 def account_daily_suite(config: FanopsConfig) -> Suite:
     name = "marts.fct_account_daily"
     q = config.quality
@@ -185,28 +213,8 @@ LEFT JOIN mart AS m ON m.platform = s.platform AND m.account = s.account AND m.d
             description="Total followers are never negative (Xiaohongshu totals are rebuilt from an anchor).",
             label_zh="粉丝总数不能为负",
         ),
-        _between(
-            f"{name}.interactions.sum_of_parts",
-            "interactions_gap",
-            min_value=0,
-            max_value=0,
-            description=(
-                "interactions = likes + comments + shares + saves, a missing part counted as absent (equal to "
-                "the sum of all parts where all parts exist); NULL only when every part is NULL."
-            ),
-            label_zh="互动数 = 点赞 + 评论 + 分享 + 收藏",
-        ),
-        _between(
-            f"{name}.engagement_rate_by_views.within_platform_band",
-            "engagement_rate_band_position",
-            min_value=0,
-            max_value=1,
-            description=(
-                "engagement_rate_by_views within [0, the platform's plausible maximum] "
-                f"(quality.engagement_rate_max: {_band_text(bands)}); the column is rate / maximum."
-            ),
-            label_zh="互动率(按播放)在平台合理范围内",
-        ),
+        _interactions_sum_check(name),
+        _engagement_band_check(name, bands),
     )
     return Suite(
         name=name,
@@ -232,17 +240,8 @@ SELECT content_key, platform, account, published_date, views, interactions,
 FROM marts.fct_content
 """
     checks = (
-        _between(
-            f"{name}.engagement_rate_by_views.within_platform_band",
-            "engagement_rate_band_position",
-            min_value=0,
-            max_value=1,
-            description=(
-                "engagement_rate_by_views within [0, the platform's plausible maximum] "
-                f"(quality.engagement_rate_max: {_band_text(bands)}); the column is rate / maximum. Content "
-                "quality tiers and the interaction-rate KPI are built on it."
-            ),
-            label_zh="互动率(按播放)在平台合理范围内",
+        _engagement_band_check(
+            name, bands, "Content quality tiers and the interaction-rate KPI are built on it."
         ),
         _between(
             f"{name}.engagement_rate_by_views.consistent",
@@ -267,17 +266,7 @@ FROM marts.fct_content
             description="completion_rate is a fraction in [0, 1].",
             label_zh="完播率须在 0 到 1 之间",
         ),
-        _between(
-            f"{name}.interactions.sum_of_parts",
-            "interactions_gap",
-            min_value=0,
-            max_value=0,
-            description=(
-                "interactions = likes + comments + shares + saves, a missing part counted as absent (equal to "
-                "the sum of all parts where all parts exist); NULL only when every part is NULL."
-            ),
-            label_zh="互动数 = 点赞 + 评论 + 分享 + 收藏",
-        ),
+        _interactions_sum_check(name),
     )
     return Suite(
         name=name,
