@@ -34,6 +34,7 @@ ENV_WAREHOUSE = "FANOPS_WAREHOUSE"
 ENV_PII_KEY = "FANOPS_PII_KEY"
 
 HORIZONS = ("3m", "6m")
+SCOPES = ("overall", "platform", "account")
 # KPI targets that are fractions (0.30 = 30 %); growth and uplift targets above 1 are almost surely percents.
 FRACTION_TARGETS = (
     "fan_growth",
@@ -83,6 +84,15 @@ class PlanConfig:
     metric_age_days: int = 7
     # horizon ('3m' | '6m') -> KPI -> target (fractions); a KPI absent here has status no_target
     targets: Mapping[str, Mapping[str, float]] = field(default_factory=_default_targets)
+    scopes: tuple[str, ...] = SCOPES  # scorecard scopes: overall, platform, account
+    at_risk_ratio: float = (
+        0.8  # on_track: actual >= expected_by_now; at_risk: >= this x expected; else off_track
+    )
+    max_data_age_days: int = 2  # a scope account's latest followers_total counts when at most this old
+    trend_days: int = 28  # days of kpi_daily whose least-squares slope projects to the deadline
+    quality_high_percentile: float = 0.75  # content tier high: engagement rate >= this baseline percentile
+    quality_standard_percentile: float = 0.25  # standard: >= this percentile; low below
+    quality_min_baseline_posts: int = 10  # fewer baseline posts per account+format: use the platform's
 
     def target(self, horizon: str, kpi: str) -> float | None:
         return self.targets.get(horizon, {}).get(kpi)
@@ -260,7 +270,21 @@ def _fmt(value: float) -> str:
 
 
 def _parse_plan(c: _Checker, raw: Any) -> PlanConfig:
-    d = c.mapping(raw, "plan", ("start_date", "baseline_days", "metric_age_days", "targets"))
+    d = c.mapping(
+        raw,
+        "plan",
+        (
+            "start_date",
+            "baseline_days",
+            "metric_age_days",
+            "targets",
+            "scopes",
+            "at_risk_ratio",
+            "max_data_age_days",
+            "trend_days",
+            "quality_tiers",
+        ),
+    )
     defaults = PlanConfig()
     start = defaults.start_date
     if "start_date" in d:
@@ -286,7 +310,55 @@ def _parse_plan(c: _Checker, raw: Any) -> PlanConfig:
     targets = defaults.targets
     if "targets" in d:
         targets = _parse_targets(c, d["targets"])
-    return PlanConfig(start_date=start, baseline_days=baseline, metric_age_days=age, targets=targets)
+    extra: dict[str, Any] = {}
+    if "scopes" in d:
+        scopes = d["scopes"]
+        if not isinstance(scopes, list) or not scopes or any(x not in SCOPES for x in scopes):
+            c.error(
+                "plan.scopes", f"expected a non-empty list of {', '.join(SCOPES)}, got {_describe(scopes)}"
+            )
+        else:
+            extra["scopes"] = tuple(x for x in SCOPES if x in scopes)
+    if "at_risk_ratio" in d:
+        ratio = c.number(d["at_risk_ratio"], "plan.at_risk_ratio")
+        if ratio is not None and not 0 < ratio < 1:
+            c.error(
+                "plan.at_risk_ratio", f"{_fmt(ratio)} is out of range (a fraction of expected_by_now, 0..1)"
+            )
+        elif ratio is not None:
+            extra["at_risk_ratio"] = ratio
+    for key, lo, hi in (("max_data_age_days", 0, 60), ("trend_days", 2, 366)):
+        if key in d:
+            parsed = c.integer(d[key], f"plan.{key}", lo, hi)
+            if parsed is not None:
+                extra[key] = parsed
+    if "quality_tiers" in d:
+        qd = c.mapping(
+            d["quality_tiers"],
+            "plan.quality_tiers",
+            ("high_percentile", "standard_percentile", "min_baseline_posts"),
+        )
+        for key in ("high_percentile", "standard_percentile"):
+            if key in qd:
+                number = c.number(qd[key], f"plan.quality_tiers.{key}")
+                if number is not None and not 0 < number < 1:
+                    c.error(
+                        f"plan.quality_tiers.{key}", f"{_fmt(number)} is out of range (a percentile, 0..1)"
+                    )
+                elif number is not None:
+                    extra[f"quality_{key}"] = number
+        if "min_baseline_posts" in qd:
+            parsed = c.integer(qd["min_baseline_posts"], "plan.quality_tiers.min_baseline_posts", 1, 10000)
+            if parsed is not None:
+                extra["quality_min_baseline_posts"] = parsed
+        high = extra.get("quality_high_percentile", defaults.quality_high_percentile)
+        standard = extra.get("quality_standard_percentile", defaults.quality_standard_percentile)
+        if standard >= high:
+            c.error(
+                "plan.quality_tiers.standard_percentile",
+                f"{_fmt(standard)} is not below high_percentile ({_fmt(high)})",
+            )
+    return PlanConfig(start_date=start, baseline_days=baseline, metric_age_days=age, targets=targets, **extra)
 
 
 def _parse_targets(c: _Checker, raw: Any) -> Mapping[str, Mapping[str, float]]:

@@ -194,6 +194,15 @@ def dbt_vars(
         "fans_active_days": config.fans.active_days,
         "fans_dormant_days": config.fans.dormant_days,
         "kol_window_days": config.attribution.kol_window_days,
+        # KPI scorecard (issue 5): targets as {horizon: {kpi: fraction}}; absent = no target
+        "plan_targets": {h: dict(kpis) for h, kpis in config.plan.targets.items()},
+        "plan_scopes": list(config.plan.scopes),
+        "at_risk_ratio": config.plan.at_risk_ratio,
+        "max_data_age_days": config.plan.max_data_age_days,
+        "trend_days": config.plan.trend_days,
+        "quality_high_percentile": config.plan.quality_high_percentile,
+        "quality_standard_percentile": config.plan.quality_standard_percentile,
+        "quality_min_baseline_posts": config.plan.quality_min_baseline_posts,
     }
     if as_of is not None:
         values["as_of"] = str(as_of)

@@ -95,6 +95,18 @@ def test_percent_instead_of_fraction() -> None:
         ({"crisis": [1, 2]}, "crisis"),
         ({"notifications": {"a": 1}}, "notifications"),
         ({"notifications": [{"type": "wecom", "token": "abc"}]}, "notifications[0].token"),
+        ({"plan": {"scopes": ["overall", "region"]}}, "plan.scopes"),
+        ({"plan": {"at_risk_ratio": 80}}, "plan.at_risk_ratio"),
+        ({"plan": {"trend_days": 1}}, "plan.trend_days"),
+        ({"plan": {"quality_tiers": {"high_percentile": 75}}}, "plan.quality_tiers.high_percentile"),
+        ({"plan": {"quality_tiers": {"standard_percentile": 0.8}}}, "plan.quality_tiers.standard_percentile"),
+        ({"quality": {"severity": {"volume.*": "fatal"}}}, "quality.severity.volume.*"),
+        ({"quality": {"volume": {"mad_k": -1}}}, "quality.volume.mad_k"),
+        (
+            {"quality": {"freshness": {"datasets": {"douyin/nope": 3}}}},
+            "quality.freshness.datasets.douyin/nope",
+        ),
+        ({"quality": {"engagement_rate_max": {"douyin": "50%"}}}, "quality.engagement_rate_max.douyin"),
     ],
 )
 def test_out_of_range_values_name_their_key(raw: dict, path: str) -> None:
@@ -111,6 +123,28 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         load_config(bad)
     assert len(info.value.problems) == 3
     assert str(bad) in str(info.value)
+
+
+def test_plan_and_quality_overrides() -> None:
+    cfg = parse_config(
+        {
+            "plan": {
+                "scopes": ["account", "overall"],
+                "at_risk_ratio": 0.9,
+                "quality_tiers": {"high_percentile": 0.8},
+            },
+            "quality": {"severity": {"freshness.*": "error"}, "freshness": {"datasets": {"weibo/fans": 1}}},
+        }
+    )
+    assert cfg.plan.scopes == ("overall", "account") and cfg.plan.at_risk_ratio == 0.9
+    assert cfg.plan.quality_high_percentile == 0.8 and cfg.plan.quality_standard_percentile == 0.25
+    assert cfg.quality.severity_for("freshness.weibo_fans.lag_within_sla", "warn") == "error"
+    assert cfg.quality.severity_for("volume.weibo_fans.daily_rows", "warn") == "warn"
+    # a datasets block adds to the cadence SLAs of the slow datasets
+    assert (
+        cfg.quality.freshness.sla_for("weibo/fans") == 1
+        and cfg.quality.freshness.sla_for("wechat/fans_portrait") == 62
+    )
 
 
 def test_valid_overrides(tmp_path: Path) -> None:

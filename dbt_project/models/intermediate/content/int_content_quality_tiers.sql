@@ -7,7 +7,7 @@
   with an at-age rate: high >= p75, standard >= p25, low below; NULL without an at-age rate or without any
   baseline post (Weibo has no views: always NULL).
 -#}
-{%- set min_account_baseline = 10 -%}
+{%- set min_account_baseline = var('quality_min_baseline_posts') -%}
 with items as (
     select
         content_key,
@@ -52,8 +52,8 @@ account_baseline as (
         account,
         format,
         count(*) as baseline_posts,
-        {{ fanops.percentile_cont('engagement_rate_at_age', 0.25) }} as p25,
-        {{ fanops.percentile_cont('engagement_rate_at_age', 0.75) }} as p75
+        {{ fanops.percentile_cont('engagement_rate_at_age', var('quality_standard_percentile')) }} as p25,
+        {{ fanops.percentile_cont('engagement_rate_at_age', var('quality_high_percentile')) }} as p75
     from baseline_posts
     group by
         platform,
@@ -66,8 +66,8 @@ platform_baseline as (
         platform,
         format,
         count(*) as baseline_posts,
-        {{ fanops.percentile_cont('engagement_rate_at_age', 0.25) }} as p25,
-        {{ fanops.percentile_cont('engagement_rate_at_age', 0.75) }} as p75
+        {{ fanops.percentile_cont('engagement_rate_at_age', var('quality_standard_percentile')) }} as p25,
+        {{ fanops.percentile_cont('engagement_rate_at_age', var('quality_high_percentile')) }} as p75
     from baseline_posts
     group by
         platform,
