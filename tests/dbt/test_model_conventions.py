@@ -30,6 +30,7 @@ DESIGN_MARTS = (
     "dim_accounts", "fct_account_daily", "fct_content", "fct_live_sessions", "fct_fan_portrait", "dim_fans",
     "fct_interactions", "fct_service_daily", "dim_campaigns", "fct_campaign_performance",
     "fct_kol_performance", "fct_orders", "fct_competitor_benchmark",
+    "fct_content_calendar", "fct_team_weekly", "kpi_daily", "kpi_scorecard",
 )
 
 
@@ -109,5 +110,6 @@ def test_every_mart_area_has_unit_tests() -> None:
     tested = {u["model"] for u in _unit_tests()}
     for mart in ("fct_account_daily", "fct_content", "fct_live_sessions", "fct_fan_portrait", "fct_interactions",
                  "fct_service_daily", "dim_fans", "fct_orders", "fct_campaign_performance",
-                 "fct_kol_performance", "fct_competitor_benchmark", "dq_daily"):
+                 "fct_kol_performance", "fct_competitor_benchmark", "dq_daily", "fct_content_calendar",
+                 "fct_team_weekly", "kpi_daily", "kpi_scorecard"):
         assert mart in tested, f"no dbt unit test for {mart}"
