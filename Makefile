@@ -11,7 +11,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export GX_ANALYTICS_ENABLED := false
 export UV_NO_PROGRESS := 1
 
-.PHONY: help setup run build test lint manifest synth-sample ui docs bench clean
+.PHONY: help setup browser run build test lint manifest synth-sample ui docs bench clean
 
 help:
 	@echo "make setup         create .venv from uv.lock (idempotent)"
@@ -53,7 +53,17 @@ build: setup
 
 # loadfile: a module's tests share one worker, so the one in-process build of the sample that
 # tests/orchestration/test_pipeline_run.py shares is made once (xdist's loadgroup is broken with pytest 9)
-test: setup
+# Debian's Chromium renders the HTML report in a test (screenshot artefact) and prints its PDF; the test
+# skips with its reason when no browser can be installed (not root, no apt-get, registry unreachable).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian chromium (report rendering test, PDF export)"; \
+	    ( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium fonts-wqy-zenhei >/dev/null ) || echo "chromium could not be installed: the browser test will skip"; \
+	  else echo "no chromium and no root apt-get: the browser test will skip"; fi; }
+
+test: setup browser
 	$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -n 2 --dist loadfile
 

@@ -174,6 +174,9 @@ def _report_result(
             if blocking and severity == "ERROR":
                 failed_checks.append(evaluation)
 
+    if dbt_ran:
+        _print_scorecard_and_report(result, settings)
+
     print()
     dq_lines, dq_errors = run_summary(settings.warehouse, result.run_id)
     for line in dq_lines:
@@ -208,12 +211,12 @@ def _print_dbt_summary(
     """Models built per layer, rows per mart, dbt test outcomes (run_results.json) and the as-of date."""
     import json
 
-    from orchestration.dbt.assets import run_results_path
+    from orchestration.dbt.assets import run_results_paths
 
     layers: dict[str, int] = {}
     for name in built:
         layer = name.split("/", 1)[0]
-        if layer not in ("ops", "dq"):
+        if layer in ("staging", "intermediate", "marts"):
             layers[layer] = layers.get(layer, 0) + 1
     total = sum(layers.values())
     print(f"dbt: {total} model(s) built (" + ", ".join(f"{k} {v}" for k, v in sorted(layers.items())) + ")")
@@ -223,9 +226,9 @@ def _print_dbt_summary(
         for name, rows in marts:
             print(f"  {name.split('/', 1)[1]:32} {rows if rows is not None else '?':>10}")
 
-    path = run_results_path(result.run_id)
-    if path.exists():
-        results = json.loads(path.read_text(encoding="utf-8")).get("results", [])
+    paths = run_results_paths(result.run_id)  # dbt_models, then dbt_kpi (after the marts' quality checks)
+    if paths:
+        results = [r for p in paths for r in json.loads(p.read_text(encoding="utf-8")).get("results", [])]
         tests = [r for r in results if r["unique_id"].split(".")[0] in ("test", "unit_test")]
         models = [r for r in results if r["unique_id"].split(".")[0] in ("model", "seed", "snapshot")]
         count = lambda rows, status: sum(1 for r in rows if r["status"] == status)  # noqa: E731
@@ -241,6 +244,32 @@ def _print_dbt_summary(
                 message = " ".join(str(r.get("message") or "").split())[:200]
                 print(f"  {r['status'].upper():5} {r['unique_id']}: {message}")
     print(f"As-of date: {as_of or _model_as_of(settings)}")
+
+
+def _print_scorecard_and_report(result: Any, settings: Settings) -> None:
+    """The overall KPI scorecard at the run's as-of date and the report written by the run."""
+    import duckdb
+
+    from orchestration.kpi.metadata import scorecard_rows, scorecard_text
+
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            rows = scorecard_rows(con)
+    except duckdb.Error:
+        rows = []
+    if rows:
+        print()
+        for line in scorecard_text(rows):
+            print(line)
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path[:1] == ["reports"]:
+            report = mat.metadata.get("report")
+            if report is not None:
+                print(f"Report: {getattr(report, 'value', report)}")
+            pdf = mat.metadata.get("pdf")
+            if pdf is not None:
+                print(f"Report PDF: {getattr(pdf, 'value', pdf)}")
 
 
 def _model_as_of(settings: Settings) -> str:
@@ -300,6 +329,37 @@ def cmd_dq(args: argparse.Namespace) -> int:
     if index.exists():
         print(("Data Docs: " if args.lang == "en" else "数据文档: ") + str(index))
     return EXIT_FAILED if any(r["status"] == "error" for r in rows) else EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the periodic operations report from the built warehouse (read-only), as the Dagster asset does."""
+    from orchestration.reports import write_report
+    from orchestration.reports.assets import reports_dir
+
+    error = _check_as_of(args, "report")
+    if error is not None:
+        return error
+    settings = _settings(args)
+    if not settings.warehouse.exists():
+        print(
+            f"fanops report: no warehouse at {settings.warehouse}: build it first (fanops run)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    out = Path(args.out) if args.out else reports_dir(settings.warehouse)
+    result = write_report(
+        settings.warehouse,
+        out,
+        period=args.period,
+        lang=args.lang,
+        as_of=dt.date.fromisoformat(args.as_of) if args.as_of else None,
+    )
+    label = "报告" if args.lang == "zh" else "report"
+    print(f"{label} ({args.period}, {result.period_start} .. {result.period_end}): {result.html_path}")
+    if result.pdf_path is not None:
+        print(f"PDF: {result.pdf_path}")
+    print(f"suggestions: {result.suggestion_count}")
+    return EXIT_OK
 
 
 def _is_rejected(report: Any) -> bool:
@@ -572,6 +632,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="list every failing check")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.set_defaults(func=cmd_dq)
+
+    p = sub.add_parser(
+        "report",
+        parents=[common, paths],
+        help="write the periodic operations report (HTML, PDF with Chromium)",
+    )
+    p.add_argument("--period", choices=["week", "month"], default="week")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh")
+    p.add_argument("--as-of", metavar="DATE", help="report date YYYY-MM-DD (default: the marts' as-of date)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: <warehouse folder>/reports)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("check", parents=[common], help="dry-run export files; writes nothing")
     p.add_argument("files", nargs="+", metavar="FILE")

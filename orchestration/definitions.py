@@ -14,6 +14,7 @@ from ingestion.config import resolve_settings
 from orchestration.ingestion.sensors import landing_sensor
 from orchestration.jobs import JOBS, all_assets_job
 from orchestration.pipeline import pipeline_assets
+from orchestration.reports.assets import weekly_report_job, weekly_report_schedule
 from orchestration.resources import build_resources
 from orchestration.schedules import daily_run_schedule
 
@@ -27,13 +28,15 @@ ALL_ASSETS: list[AssetsDefinition] = PIPELINE.all
 ALL_ASSET_CHECKS = PIPELINE.checks
 ALL_SENSORS = [landing_sensor]
 ALL_SCHEDULES = [daily_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone)]
+if PIPELINE.reports:
+    ALL_SCHEDULES.append(weekly_report_schedule(settings.config.timezone))
 
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_ASSET_CHECKS,
     sensors=ALL_SENSORS,
     schedules=ALL_SCHEDULES,
-    jobs=JOBS,
+    jobs=[*JOBS, *([weekly_report_job] if PIPELINE.reports else [])],
     resources=build_resources(settings),
     executor=in_process_executor,
 )

@@ -25,17 +25,22 @@ from dagster import (
 from ingestion.config import FanopsConfig, Settings
 from orchestration.dbt.assets import (
     DBT_OP_NAME,
+    KPI_OP_NAME,
+    KPI_TAG,
     RANGE_END_TAG,
     RANGE_START_TAG,
     build_dbt_assets,
     daily_partitions,
     full_run_tags,
+    has_kpi_models,
     ops_tables,
 )
 from orchestration.dbt.project import load_manifest
 from orchestration.ingestion.assets import INGESTION_ASSETS
+from orchestration.kpi.metadata import scorecard_metadata
 from orchestration.quality.assets import validation_results
 from orchestration.quality.checks import build_quality_checks
+from orchestration.reports.assets import build_report_asset
 from orchestration.resources import build_resources
 
 Mode = Literal["run", "build", "ingest"]
@@ -48,13 +53,19 @@ class PipelineAssets:
     ingestion: list[AssetsDefinition]
     ops_tables: AssetsDefinition
     dbt: AssetsDefinition
+    dbt_kpi: AssetsDefinition | None  # the KPI models (tag kpi), built after the marts' quality checks
     checks: list[AssetChecksDefinition]
     ingest_checks: list[AssetChecksDefinition]  # the raw-stage checks over the ingestion assets alone
     quality: list[AssetsDefinition]  # dq/validation_results
+    reports: list[AssetsDefinition]  # reports/operations_report (after the KPI marts)
 
     @property
     def all(self) -> list[AssetsDefinition]:
-        return [*self.ingestion, self.ops_tables, *self.quality, self.dbt]
+        return [*self.ingestion, self.ops_tables, *self.quality, *self.dbt_ops, *self.reports]
+
+    @property
+    def dbt_ops(self) -> list[AssetsDefinition]:
+        return [self.dbt] + ([self.dbt_kpi] if self.dbt_kpi is not None else [])
 
     def for_mode(self, mode: Mode) -> list[AssetsDefinition | AssetChecksDefinition]:
         """What a run of `mode` materialises, with the asset checks of those assets (Dagster runs the checks
@@ -62,7 +73,7 @@ class PipelineAssets:
         if mode == "ingest":
             return [*self.ingestion, *self.ingest_checks]
         if mode == "build":
-            return [*self.quality, self.dbt, *self.checks]
+            return [*self.quality, *self.dbt_ops, *self.reports, *self.checks]
         return [*self.all, *self.checks]
 
 
@@ -70,16 +81,30 @@ def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
     """The whole graph for a resolved config; prepares the dbt manifest first when it is stale."""
     partitions = daily_partitions(config)
     manifest, digest = load_manifest()
-    dbt = build_dbt_assets(manifest, partitions, project_digest=digest)
-    assets: list[AssetsDefinition] = [*INGESTION_ASSETS, ops_tables, dbt]
+    dbt_kpi = None
+    if has_kpi_models(manifest):
+        dbt = build_dbt_assets(manifest, partitions, project_digest=digest, exclude=f"tag:{KPI_TAG}")
+        dbt_kpi = build_dbt_assets(
+            manifest,
+            partitions,
+            project_digest=digest,
+            name=KPI_OP_NAME,
+            select=f"tag:{KPI_TAG}",
+            metadata_hooks={AssetKey(["marts", "kpi_scorecard"]): scorecard_metadata},
+        )
+    else:
+        dbt = build_dbt_assets(manifest, partitions, project_digest=digest)
+    assets: list[AssetsDefinition] = [*INGESTION_ASSETS, ops_tables, dbt, *([dbt_kpi] if dbt_kpi else [])]
     return PipelineAssets(
         partitions=partitions,
         ingestion=list(INGESTION_ASSETS),
         ops_tables=ops_tables,
         dbt=dbt,
+        dbt_kpi=dbt_kpi,
         checks=build_quality_checks(config, assets),
         ingest_checks=build_quality_checks(config, INGESTION_ASSETS),
         quality=[validation_results],
+        reports=[build_report_asset([AssetKey(["marts", "kpi_scorecard"])])] if dbt_kpi is not None else [],
     )
 
 
@@ -102,11 +127,16 @@ def run_tags(
 
 
 def run_config(
-    mode: Mode, full_refresh: bool = False, unit_tests: bool = False, log_level: str = "INFO"
+    mode: Mode,
+    full_refresh: bool = False,
+    unit_tests: bool = False,
+    log_level: str = "INFO",
+    dbt_ops: Sequence[str] = (DBT_OP_NAME,),
 ) -> dict[str, Any]:
     config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if mode != "ingest":
-        config["ops"] = {DBT_OP_NAME: {"config": {"full_refresh": full_refresh, "unit_tests": unit_tests}}}
+        op_config = {"config": {"full_refresh": full_refresh, "unit_tests": unit_tests}}
+        config["ops"] = {op: op_config for op in dbt_ops}
     return config
 
 
@@ -133,16 +163,19 @@ def run_pipeline(
         ingestion = list(INGESTION_ASSETS)
         selected = [*ingestion, *build_quality_checks(settings.config, ingestion)]
         tags = {COMMAND_TAG: mode}
+        dbt_ops: list[str] = []
     else:
         graph = assets or pipeline_assets(settings.config)
         selected = graph.for_mode(mode)
         tags = run_tags(mode, graph.partitions, partition_range=partition_range)
+        wanted = None if selection is None else set(selection)
+        dbt_ops = [op.node_def.name for op in graph.dbt_ops if wanted is None or wanted & set(op.keys)]
     return materialize(
         [*selected, *extra_assets],
         selection=list(selection) if selection is not None else None,
         resources=build_resources(settings, as_of=as_of),
         instance=instance,
         raise_on_error=False,
-        run_config=run_config(mode, full_refresh, unit_tests, log_level),
+        run_config=run_config(mode, full_refresh, unit_tests, log_level, dbt_ops=dbt_ops),
         tags=tags,
     )

@@ -53,6 +53,8 @@ from orchestration.ingestion.assets import INGESTION_ASSET_KEYS
 from orchestration.resources import FanopsSettings
 
 DBT_OP_NAME = "dbt_models"
+KPI_OP_NAME = "dbt_kpi"
+KPI_TAG = "kpi"  # models built by the second dbt op, after the marts' data-quality checks
 ALL_PARTITIONS_TAG = "fanops/all_partitions"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -221,26 +223,44 @@ def failure_lines(run_results: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def has_kpi_models(manifest: Mapping[str, Any]) -> bool:
+    return any(
+        n.get("resource_type") == "model" and KPI_TAG in (n.get("tags") or [])
+        for n in manifest.get("nodes", {}).values()
+    )
+
+
 def build_dbt_assets(
     manifest: Mapping[str, Any],
     partitions: DailyPartitionsDefinition,
     project_dir: Path = DBT_PROJECT_DIR,
     project_digest: str | None = None,
+    *,
+    name: str = DBT_OP_NAME,
+    select: str = "fqn:*",
+    exclude: str | None = None,
+    metadata_hooks: Mapping[AssetKey, Any] | None = None,
 ):
-    """The one dbt multi-asset for a parsed manifest and the daily partitions of the resolved config.
+    """A dbt multi-asset (one `dbt build` per run) for a parsed manifest and the daily partitions of the
+    resolved config: `dbt_models` (everything but the KPI models) and `dbt_kpi` (tag `kpi`), which runs after
+    the marts' data-quality checks so a failing blocking check stops the KPIs.
 
     `project_digest` (orchestration.dbt.project.project_hash when the manifest was made): a run refuses to
     start when the project has changed since, with a clear message instead of dagster-dbt failing on a
-    model or test the loaded manifest does not know.
+    model or test the loaded manifest does not know. `metadata_hooks`: asset key -> function(warehouse) ->
+    extra metadata for that asset after the build (the scorecard table of kpi_scorecard).
     """
     translator = FanopsDbtTranslator(daily_partitions=partitions)
     relations = table_relations(manifest, translator)
     project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
+    hooks = dict(metadata_hooks or {})
 
     @dbt_assets(
         manifest=manifest,
         project=project,
-        name=DBT_OP_NAME,
+        name=name,
+        select=select,
+        exclude=exclude,
         dagster_dbt_translator=translator,
         backfill_policy=BackfillPolicy.single_run(),
     )
@@ -264,7 +284,7 @@ def build_dbt_assets(
             f"dbt {' '.join(args[:1] + args[3:])}; as_of={as_of or 'int_as_of'}; "
             f"window={f'{window[0]}..{window[1]}' if window else 'none (incremental by load)'}"
         )
-        target = run_target_dir(context.run.run_id, project_dir)
+        target = run_target_dir(target_name(context.run.run_id, name), project_dir)
         ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
         with dbt_environment(fanops.warehouse):
             invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
@@ -280,7 +300,13 @@ def build_dbt_assets(
         for event in events:
             key = _output_key(context, event)
             if key is not None and key in counts:
-                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[key]})
+                extra: dict[str, Any] = {"dagster/row_count": counts[key]}
+                if key in hooks:
+                    try:
+                        extra.update(hooks[key](fanops.warehouse))
+                    except Exception as exc:  # metadata must never fail a build
+                        context.log.warning(f"metadata of {key.to_user_string()}: {exc}")
+                event = event.with_metadata({**event.metadata, **extra})
             yield event
         if returncode != 0:
             results_path = target / "run_results.json"
@@ -324,7 +350,18 @@ def _output_key(context: AssetExecutionContext, event: Any) -> AssetKey | None:
     return None
 
 
-def run_results_path(run_id: str, project_dir: Path = DBT_PROJECT_DIR) -> Path:
+def target_name(run_id: str, op_name: str = DBT_OP_NAME) -> str:
+    """The target folder of one dbt op in one run (runs/<run_id>, runs/<run_id>-dbt_kpi)."""
+    return run_id if op_name == DBT_OP_NAME else f"{run_id}-{op_name}"
+
+
+def run_results_path(run_id: str, project_dir: Path = DBT_PROJECT_DIR, op_name: str = DBT_OP_NAME) -> Path:
     from orchestration.dbt.project import RUNS_DIR, target_dir
 
-    return target_dir(project_dir) / RUNS_DIR / run_id / "run_results.json"
+    return target_dir(project_dir) / RUNS_DIR / target_name(run_id, op_name) / "run_results.json"
+
+
+def run_results_paths(run_id: str, project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
+    """run_results.json of every dbt op that ran in a run."""
+    paths = [run_results_path(run_id, project_dir, op) for op in (DBT_OP_NAME, KPI_OP_NAME)]
+    return [p for p in paths if p.exists()]

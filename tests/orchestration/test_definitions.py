@@ -32,8 +32,8 @@ def load_defs() -> Definitions:
     return defs
 
 
-# Datasets whose models feed no mart yet (the team mart comes with the KPI issue).
-NO_MART_YET = {"ops/team"}
+# Datasets whose models feed no mart yet.
+NO_MART_YET: set[str] = set()
 # One proof per area that a landing dataset reaches the mart it feeds through its dbt source.
 EXPECTED_REACH = {
     "wechat/user_growth": "fct_account_daily",
@@ -50,6 +50,8 @@ EXPECTED_REACH = {
     "ops/kols": "fct_kol_performance",
     "listening/mentions": "fct_competitor_benchmark",
     "ops/accounts": "dim_accounts",
+    "ops/team": "fct_team_weekly",
+    "ops/content_calendar": "fct_content_calendar",
     "ops/campaigns": "dim_campaigns",
 }
 
@@ -138,7 +140,7 @@ def test_every_dbt_source_maps_onto_an_ingestion_asset() -> None:
     assert all(graph.get(k).is_materializable for k in keys)
     ingestion = {dataset_asset_key(d.id) for d in all_datasets()}
     assert {k for k in keys if k.path[0] == "raw"} == ingestion
-    assert {k.path[0] for k in keys} == {"raw", "ops", "dq", "staging", "intermediate", "marts"}
+    assert {k.path[0] for k in keys} == {"raw", "ops", "dq", "staging", "intermediate", "marts", "reports"}
 
 
 def test_each_landing_dataset_reaches_the_marts_through_its_sources() -> None:
@@ -153,14 +155,20 @@ def test_each_landing_dataset_reaches_the_marts_through_its_sources() -> None:
 
 
 def test_dbt_models_layers_groups_partitions_and_checks(dbt_manifest: Path) -> None:
-    from orchestration.definitions import DAILY_PARTITIONS, DBT_ASSETS
+    from orchestration.definitions import DAILY_PARTITIONS, PIPELINE
+
+    # two dbt ops: the models, then the KPI models (tag kpi) after the marts' data-quality checks
+    assert PIPELINE.dbt_kpi is not None
+    check_specs = [c for op in PIPELINE.dbt_ops for c in op.check_specs]
+    kpi_keys = set(PIPELINE.dbt_kpi.keys)
+    assert AssetKey(["marts", "kpi_scorecard"]) in kpi_keys and not kpi_keys & set(PIPELINE.dbt.keys)
 
     manifest = json.loads(dbt_manifest.read_text(encoding="utf-8"))
     nodes = manifest["nodes"].values()
     daily = {n["name"] for n in nodes if n["resource_type"] == "model" and "daily" in n["config"]["tags"]}
     assert {"fct_account_daily", "fct_interactions"} <= daily
     graph = load_defs().resolve_asset_graph()
-    for key in DBT_ASSETS.keys:
+    for key in [k for op in PIPELINE.dbt_ops for k in op.keys]:
         node = graph.get(key)
         assert key.path[0] in ("staging", "intermediate", "marts") and len(key.path) == 2
         assert node.group_name.startswith(key.path[0] + "_")
@@ -169,7 +177,7 @@ def test_dbt_models_layers_groups_partitions_and_checks(dbt_manifest: Path) -> N
 
     # every dbt data test is an asset check, blocking exactly when its severity is error
     severity = {n["name"]: n["config"]["severity"].lower() for n in nodes if n["resource_type"] == "test"}
-    checks = {c.name: c for c in DBT_ASSETS.check_specs}
+    checks = {c.name: c for c in check_specs}
     assert set(checks) == set(severity)
     assert {name for name, c in checks.items() if c.blocking} == {
         name for name, sev in severity.items() if sev == "error"

@@ -33,7 +33,12 @@ import pytest
 from dagster import AssetKey, AssetsDefinition, DagsterInstance, asset
 
 from orchestration.cli import _report_result, main, stop_process_group
-from orchestration.dbt.assets import ALL_PARTITIONS_TAG, FULL_RUN_PARTITIONS, run_results_path
+from orchestration.dbt.assets import (
+    ALL_PARTITIONS_TAG,
+    FULL_RUN_PARTITIONS,
+    run_results_path,
+    run_results_paths,
+)
 from orchestration.pipeline import run_pipeline
 from tests.orchestration.pipeline_testlib import SampleBuild, mart_hashes, sample_settings
 
@@ -81,17 +86,18 @@ def test_sample_run_builds_every_mart_and_passes_every_check(sample_build: Sampl
     assert all(rows > 0 for name, (rows, _) in sample_build.hashes.items() if name in EXPECTED_MARTS)
 
     counts = materialized(result)
-    dbt_keys = set(sample_build.graph.dbt.keys)
+    dbt_keys = {k for op in sample_build.graph.dbt_ops for k in op.keys}
     assert dbt_keys <= set(counts), sorted(k.to_user_string() for k in dbt_keys - set(counts))
     # the daily facts: one event per partition of the last days, not one per day of history
-    assert {k for k in dbt_keys if sample_build.graph.dbt.specs_by_key[k].partitions_def} == DAILY_KEYS
+    specs = {k: s for op in sample_build.graph.dbt_ops for k, s in op.specs_by_key.items()}
+    assert {k for k in dbt_keys if specs[k].partitions_def} == DAILY_KEYS
     for key in DAILY_KEYS:
         assert counts[key] == FULL_RUN_PARTITIONS
     assert result.dagster_run.tags[ALL_PARTITIONS_TAG] == "true"
 
     evaluations = [e for e in result.get_asset_check_evaluations() if not e.check_name.startswith("gx_")]
     assert {(e.asset_key, e.check_name) for e in evaluations} == {
-        (k.asset_key, k.name) for k in sample_build.graph.dbt.check_keys
+        (k.asset_key, k.name) for op in sample_build.graph.dbt_ops for k in op.check_keys
     }
     assert all(e.passed for e in evaluations)
 
@@ -131,7 +137,8 @@ def test_rerun_gives_identical_marts_and_passes_the_unit_tests(
         )
     assert result.success
     assert mart_hashes(warehouse) == sample_build.hashes
-    units = [r for r in run_results(result)["results"] if r["unique_id"].startswith("unit_test.")]
+    every = [r for path in run_results_paths(result.run_id) for r in json.loads(path.read_text())["results"]]
+    units = [r for r in every if r["unique_id"].startswith("unit_test.")]  # both dbt ops (models, KPI)
     assert len(units) == len(json.loads(dbt_manifest.read_text(encoding="utf-8"))["unit_tests"]) > 0
     assert {r["status"] for r in units} == {"pass"}
 
@@ -455,3 +462,52 @@ def test_a_failing_dbt_test_blocks_downstream_python_assets(
     assert not result.success
     built = set(materialized(result))
     assert not {accounts_probe.key, other_probe.key} & built
+
+
+# ------------------------------------------------------------------------------------ scorecard and report
+
+
+def test_sample_run_leaves_a_scorecard_and_a_report(
+    sample_build: SampleBuild, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The KPI marts are a second dbt step after the marts' quality checks; the scorecard is in the asset's
+    metadata and in the summary; the report asset writes a self-contained HTML report."""
+    result = sample_build.result
+    steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+    assert steps.index("dq_marts") < steps.index("dbt_kpi") < steps.index("reports__operations_report")
+    mats = {
+        e.asset_key: e.event_specific_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }
+    scorecard = mats[AssetKey(["marts", "kpi_scorecard"])]["scorecard"].value
+    assert "| 粉丝净增长率 | 3m |" in scorecard and "互动率提升" in scorecard
+    report = Path(mats[AssetKey(["reports", "operations_report"])]["report"].value)
+    assert report.is_file() and report.parent == sample_build.warehouse.parent / "reports"
+    html = report.read_text(encoding="utf-8")
+    assert "<svg" in html and "http://" not in html and "https://" not in html
+
+    with duckdb.connect(str(sample_build.warehouse), read_only=True) as con:
+        statuses = dict(
+            con.execute(
+                "select kpi || ':' || horizon, status from marts.kpi_scorecard where scope = 'overall'"
+            ).fetchall()
+        )
+    assert statuses["fan_growth_net:3m"] in ("on_track", "at_risk", "off_track")
+    assert statuses["roas:3m"] == "no_target"  # the default plan sets no ROAS target
+
+    assert _report_result(result, sample_build.settings, 1.0, dbt_ran=True) == 0
+    out = capsys.readouterr().out
+    assert "KPI scorecard (overall, as of " in out and f"Report: {report}" in out
+
+
+def test_fanops_report_writes_both_languages(sample_build: SampleBuild, tmp_path: Path) -> None:
+    for lang, heading in (("zh", "KPI"), ("en", "KPI")):
+        assert (
+            main(
+                ["report", "--warehouse", str(sample_build.warehouse), "--lang", lang, "--out", str(tmp_path)]
+            )
+            == 0
+        )
+        (page,) = tmp_path.glob(f"report_week_*_{lang}.html")
+        assert heading in page.read_text(encoding="utf-8")
+    assert main(["report", "--warehouse", str(tmp_path / "none.duckdb")]) == 2

@@ -103,8 +103,11 @@ trends as (
         scope,
         kpi,
         count(*) as trend_points,
-        {{ fanops.safe_divide('count(*) * sum(x * y) - sum(x) * sum(y)', 'count(*) * sum(x * x) - sum(x) * sum(x)') }}
-            as trend_slope
+        -- rounded: a parallel sum adds in any order, and its last bits would make reruns differ
+        round(
+            {{ fanops.safe_divide('count(*) * sum(x * y) - sum(x) * sum(y)', 'count(*) * sum(x * x) - sum(x) * sum(x)') }},
+            12
+        ) as trend_slope
     from trend_points
     group by
         scope,
