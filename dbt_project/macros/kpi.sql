@@ -136,3 +136,23 @@
         where day_numbers.n <= {{ dbt.datediff(first_day, last_day, 'day') }}
     )
 {%- endmacro %}
+
+{#- The columns every int_kpi_*_daily model hands to kpi_daily (one shape, unioned there): key, scope, KPI,
+    day, value with its numerator / denominator / baseline, window start, data freshness, sample size, note. -#}
+{% macro kpi_daily_columns(window_start, note='note', sample_size='sample_size') -%}
+    scope || '|' || kpi || '|' || cast(date_day as {{ dbt.type_string() }}) as kpi_daily_key,
+    scope,
+    scope_level,
+    scope_platform as platform,
+    scope_account as account,
+    kpi,
+    date_day,
+    value,
+    numerator,
+    denominator,
+    baseline,
+    cast({{ window_start }} as date) as window_start,
+    data_through_date,
+    cast({{ sample_size }} as {{ dbt.type_bigint() }}) as sample_size,
+    {{ note }} as note
+{%- endmacro %}

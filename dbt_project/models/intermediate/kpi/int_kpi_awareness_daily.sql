@@ -146,19 +146,5 @@ kpis as (
 )
 
 select
-    scope || '|' || kpi || '|' || cast(date_day as {{ dbt.type_string() }}) as kpi_daily_key,
-    scope,
-    scope_level,
-    scope_platform as platform,
-    scope_account as account,
-    kpi,
-    date_day,
-    value,
-    numerator,
-    denominator,
-    baseline,
-    {{ start }} as window_start,
-    data_through_date,
-    cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
-    note
+    {{ fanops.kpi_daily_columns(start) }}
 from kpis

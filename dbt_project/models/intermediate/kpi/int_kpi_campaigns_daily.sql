@@ -273,20 +273,6 @@ kpis as (
 )
 
 select
-    scope || '|' || kpi || '|' || cast(date_day as {{ dbt.type_string() }}) as kpi_daily_key,
-    scope,
-    scope_level,
-    scope_platform as platform,
-    scope_account as account,
-    kpi,
-    date_day,
-    value,
-    numerator,
-    denominator,
-    baseline,
-    {{ start }} as window_start,
-    data_through_date,
-    cast(coalesce(sample_size, 0) as {{ dbt.type_bigint() }}) as sample_size,
-    note
+    {{ fanops.kpi_daily_columns(start, sample_size='coalesce(sample_size, 0)') }}
 from kpis
 where {{ fanops.kpi_not_applicable_reason('kpi', 'scope_level', 'scope_platform') }} is null

@@ -211,24 +211,13 @@ kpis as (
     from scope_days
 )
 
-select
-    scope || '|' || kpi || '|' || cast(date_day as {{ dbt.type_string() }}) as kpi_daily_key,
-    scope,
-    scope_level,
-    scope_platform as platform,
-    scope_account as account,
-    kpi,
-    date_day,
-    value,
-    numerator,
-    denominator,
-    baseline,
-    {{ start }} as window_start,
-    data_through_date,
-    cast(sample_size as {{ dbt.type_bigint() }}) as sample_size,
+{%- set followers_note -%}
     case
         when null_reason is not null and left_out is not null then null_reason || '; left out: ' || left_out
         when null_reason is not null then null_reason
         when left_out is not null then 'left out: ' || left_out
-    end as note
+    end
+{%- endset %}
+select
+    {{ fanops.kpi_daily_columns(start, note=followers_note) }}
 from kpis
