@@ -55,7 +55,6 @@ class PipelineAssets:
     dbt: AssetsDefinition
     dbt_kpi: AssetsDefinition | None  # the KPI models (tag kpi), built after the marts' quality checks
     checks: list[AssetChecksDefinition]
-    ingest_checks: list[AssetChecksDefinition]  # the raw-stage checks over the ingestion assets alone
     quality: list[AssetsDefinition]  # dq/validation_results
     reports: list[AssetsDefinition]  # reports/operations_report (after the KPI marts)
 
@@ -69,9 +68,9 @@ class PipelineAssets:
 
     def for_mode(self, mode: Mode) -> list[AssetsDefinition | AssetChecksDefinition]:
         """What a run of `mode` materialises, with the asset checks of those assets (Dagster runs the checks
-        of the selected assets only)."""
+        of the selected assets only). Ingest runs need no dbt graph: `ingest_selection`."""
         if mode == "ingest":
-            return [*self.ingestion, *self.ingest_checks]
+            raise ValueError("an ingest run takes ingest_selection(config), not the whole graph")
         if mode == "build":
             return [*self.quality, *self.dbt_ops, *self.reports, *self.checks]
         return [*self.all, *self.checks]
@@ -102,10 +101,15 @@ def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
         dbt=dbt,
         dbt_kpi=dbt_kpi,
         checks=build_quality_checks(config, assets),
-        ingest_checks=build_quality_checks(config, INGESTION_ASSETS),
         quality=[validation_results],
         reports=[build_report_asset([AssetKey(["marts", "kpi_scorecard"])])] if dbt_kpi is not None else [],
     )
+
+
+def ingest_selection(config: FanopsConfig) -> list[AssetsDefinition | AssetChecksDefinition]:
+    """The ingestion assets and their raw-stage quality checks (no dbt manifest needed)."""
+    ingestion = list(INGESTION_ASSETS)
+    return [*ingestion, *build_quality_checks(config, ingestion)]
 
 
 def run_tags(
@@ -160,8 +164,7 @@ def run_pipeline(
     tags: dict[str, str]
     selected: list[AssetsDefinition | AssetChecksDefinition]
     if mode == "ingest":  # no dbt manifest needed: ingestion and its raw checks only
-        ingestion = list(INGESTION_ASSETS)
-        selected = [*ingestion, *build_quality_checks(settings.config, ingestion)]
+        selected = ingest_selection(settings.config)
         tags = {COMMAND_TAG: mode}
         dbt_ops: list[str] = []
     else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from orchestration.quality.checks import docs_dir
 
@@ -46,63 +47,41 @@ class Failure:
         return out
 
 
-def _connect(warehouse: Path) -> duckdb.DuckDBPyConnection | None:
+def _read(warehouse: Path, run_id: str | None) -> pd.DataFrame:
+    """dq.validation_results rows of one run, or the latest row of every check (expectations.store)."""
+    from expectations.store import latest_results, run_results
+
     if not warehouse.exists():
-        return None
-    con = duckdb.connect(str(warehouse), read_only=True)
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'dq' and table_name = 'validation_results'"
-    ).fetchone()
-    if not row or not row[0]:
-        con.close()
-        return None
-    return con
+        return pd.DataFrame()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return run_results(con, run_id) if run_id else latest_results(con)
 
 
-def _failures(rows: Sequence[tuple]) -> list[Failure]:
-    out = []
-    for check, label, severity, table, failing, elements, sample, exception in rows:
-        try:
-            parsed = json.loads(sample) if sample else []
-        except ValueError:
-            parsed = [sample]
-        out.append(
-            Failure(
-                check,
-                label or "",
-                severity,
-                table or "",
-                int(failing or 0),
-                int(elements or 0),
-                parsed,
-                exception,
-            )
-        )
-    return out
+def _failure(row: Any) -> Failure:
+    try:
+        sample = json.loads(row.sample) if row.sample else []
+    except ValueError:
+        sample = [row.sample]
+    return Failure(
+        row.check_name,
+        row.label_zh or "",
+        row.severity,
+        row.table_name or "",
+        int(row.failing_count or 0),
+        int(row.element_count or 0),
+        sample,
+        row.exception if isinstance(row.exception, str) else None,
+    )
 
 
 def run_failures(warehouse: Path, run_id: str) -> tuple[int, int, list[Failure]]:
     """(suites, expectations, failed expectations of the run, errors first)."""
-    con = _connect(warehouse)
-    if con is None:
+    df = _read(warehouse, run_id)
+    if df.empty:
         return 0, 0, []
-    try:
-        row = con.execute(
-            "select count(distinct suite), count(*) from dq.validation_results where run_id = ?", [run_id]
-        ).fetchone()
-        suites, total = (int(row[0]), int(row[1])) if row else (0, 0)
-        rows = con.execute(
-            """
-            select check_name, label_zh, severity, table_name, failing_count, element_count, sample, exception
-            from dq.validation_results
-            where run_id = ? and not success
-            order by severity = 'error' desc, check_name
-            """,
-            [run_id],
-        ).fetchall()
-    finally:
-        con.close()
-    return suites, total, _failures(rows)
+    failed = df[~df["success"].astype(bool)]
+    failed = failed.assign(_error=failed["severity"] != "error").sort_values(["_error", "check_name"])
+    return int(df["suite"].nunique()), len(df), [_failure(r) for r in failed.itertuples()]
 
 
 def run_summary(warehouse: Path, run_id: str, max_warnings: int = 10) -> tuple[list[str], list[Failure]]:
@@ -141,44 +120,24 @@ def blocked_message(errors: Sequence[Failure]) -> str:
 def status_by_dataset(warehouse: Path, run_id: str | None = None) -> list[dict[str, Any]]:
     """Latest status per dataset (raw, volume, freshness suites) and per mart/ops table: the newest result of
     each check (or of one run), grouped."""
-    con = _connect(warehouse)
-    if con is None:
+    df = _read(warehouse, run_id)
+    if df.empty:
         return []
-    where = "where run_id = ?" if run_id else ""
-    params = [run_id] if run_id else []
-    try:
-        rows = con.execute(
-            f"""
-            with latest as (
-                select *, row_number() over (partition by check_name order by validated_at desc, run_id desc) as rn
-                from dq.validation_results {where}
-            )
-            select
-                coalesce(dataset, table_name) as scope,
-                count(*) as checks,
-                count(*) filter (where not success and severity = 'error') as failed_error,
-                count(*) filter (where not success and severity <> 'error') as failed_warn,
-                max(validated_at) as validated_at,
-                list(check_name order by check_name) filter (where not success) as failing
-            from latest where rn = 1
-            group by 1 order by 1
-            """,
-            params,
-        ).fetchall()
-    finally:
-        con.close()
+    df = df.assign(scope=df["dataset"].where(df["dataset"].notna(), df["table_name"]))
     out = []
-    for scope, checks, failed_error, failed_warn, validated_at, failing in rows:
-        status = "error" if failed_error else "warn" if failed_warn else "pass"
+    for scope, group in df.groupby("scope", sort=True):
+        failed = group[~group["success"].astype(bool)]
+        errors = int((failed["severity"] == "error").sum())
+        warns = len(failed) - errors
         out.append(
             {
                 "scope": scope,
-                "status": status,
-                "checks": int(checks),
-                "failed_error": int(failed_error),
-                "failed_warn": int(failed_warn),
-                "validated_at": validated_at,
-                "failing": list(failing or []),
+                "status": "error" if errors else "warn" if warns else "pass",
+                "checks": len(group),
+                "failed_error": errors,
+                "failed_warn": warns,
+                "validated_at": group["validated_at"].max(),
+                "failing": sorted(failed["check_name"]),
             }
         )
     return out
@@ -214,7 +173,7 @@ def format_status(rows: Sequence[dict[str, Any]], lang: str = "zh", show_all: bo
         + head[5]
     ]
     for r in rows:
-        when = r["validated_at"].strftime("%Y-%m-%d %H:%M") if r["validated_at"] else "-"
+        when = r["validated_at"].strftime("%Y-%m-%d %H:%M") if pd.notna(r["validated_at"]) else "-"
         lines.append(
             _pad(str(r["scope"]), width)
             + _pad(labels[r["status"]], 8)
