@@ -16,10 +16,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+
+if TYPE_CHECKING:  # the channel type lives with the notifier (parsed lazily: no import cycle)
+    from orchestration.notify.config import Channel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = REPO_ROOT / "data" / "sample"
@@ -48,7 +51,6 @@ FRACTION_TARGETS = (
 RATIO_TARGETS = ("roas", "roi")  # multiples, not fractions: ROAS 3.0, ROI 0.5 or 2.0
 TARGET_KEYS = FRACTION_TARGETS + RATIO_TARGETS
 SLA_CHANNELS = ("comment", "message")
-SECRET_KEYS = ("token", "secret", "password", "api_key", "access_token")
 
 
 class ConfigError(ValueError):
@@ -122,6 +124,153 @@ class AttributionConfig:
     kol_window_days: int = 15
 
 
+# ------------------------------------------------------------------------------------------------ crisis
+# The plan's four crisis levels and their playbooks (DESIGN "crisis levels"): the ONE place of their labels.
+# dbt gets the Chinese texts as the var `crisis_levels` (orchestration/dbt/project.py); the notifier reads
+# the English labels from here.
+
+
+@dataclass(frozen=True)
+class CrisisLevel:
+    level: int  # 1 = most severe ... 4 = general
+    name_zh: str
+    name_en: str
+    playbook: tuple[str, ...]  # step codes (PLAYBOOK_STEPS), in order
+
+
+# step code -> (Chinese label, English label)
+PLAYBOOK_STEPS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "emergency_plan": ("启动应急预案", "Start the emergency plan"),
+        "crisis_team": ("成立危机处理小组", "Convene the crisis team"),
+        "pause_related_content": ("暂停所有相关排期内容", "Pause all related scheduled content"),
+        "coordinate_partners_media": ("协调合作方与媒体", "Coordinate with partners and the media"),
+        "investigate_fix": ("调查原因并整改", "Investigate and fix the cause"),
+        "publish_corrections": ("发布澄清与更正", "Publish corrections"),
+        "adjust_related_content": ("调整相关内容", "Adjust related content"),
+        "internal_communication": ("内部通报", "Communicate internally"),
+        "publish_facts": ("发布事实说明", "Publish the facts"),
+        "investigate": ("调查核实", "Investigate"),
+        "moderate_content_adjustment": ("适度调整内容", "Adjust content moderately"),
+        "preliminary_investigation": ("初步调查", "Carry out a preliminary investigation"),
+        "watch": ("持续监测", "Keep watching"),
+        "adjust_content_if_needed": ("必要时调整内容", "Adjust content where needed"),
+    }
+)
+
+CRISIS_LEVELS: Mapping[int, CrisisLevel] = MappingProxyType(
+    {
+        1: CrisisLevel(
+            1,
+            "特别严重",
+            "most severe",
+            (
+                "emergency_plan",
+                "crisis_team",
+                "pause_related_content",
+                "coordinate_partners_media",
+                "investigate_fix",
+                "publish_corrections",
+            ),
+        ),
+        2: CrisisLevel(
+            2,
+            "严重",
+            "severe",
+            (
+                "emergency_plan",
+                "adjust_related_content",
+                "internal_communication",
+                "publish_facts",
+                "investigate",
+            ),
+        ),
+        3: CrisisLevel(
+            3,
+            "较重",
+            "serious",
+            (
+                "internal_communication",
+                "moderate_content_adjustment",
+                "publish_facts",
+                "preliminary_investigation",
+            ),
+        ),
+        4: CrisisLevel(4, "一般", "general", ("watch", "adjust_content_if_needed", "publish_facts")),
+    }
+)
+
+# The signals a level rule can name (int_crisis_hourly), with whether their thresholds are whole numbers.
+CRISIS_SIGNALS: Mapping[str, bool] = MappingProxyType(
+    {
+        "negative": True,  # negative own-brand texts in the hour (all platforms)
+        "anomaly_score": False,  # (negative - baseline) / sqrt(baseline + 1)
+        "share_jump": False,  # negative share - its trailing share_baseline_days baseline
+        "platforms": True,  # platforms anomalous in the trailing window_hours
+        "severe_texts": True,  # negative texts with a severe crisis term in the hour
+        "reach": True,  # most followers of a negative text's author in the trailing window_hours
+        "velocity": False,  # negative(h) / max(negative(h - 1), 1)
+    }
+)
+
+CrisisRule = Mapping[str, float]
+
+
+def _rules(*rules: dict[str, float]) -> tuple[CrisisRule, ...]:
+    return tuple(MappingProxyType(dict(r)) for r in rules)
+
+
+def _default_crisis_levels() -> Mapping[int, tuple[CrisisRule, ...]]:
+    # each level: rules OR-ed; a rule: signal -> minimum, AND-ed (README "Crisis detection" explains them)
+    return MappingProxyType(
+        {
+            1: _rules(
+                {"negative": 40, "anomaly_score": 8.0, "platforms": 3, "reach": 1_000_000},
+                {"negative": 100, "anomaly_score": 10.0, "platforms": 3, "severe_texts": 30},
+            ),
+            2: _rules(
+                {"negative": 30, "anomaly_score": 8.0, "platforms": 2},
+                {"negative": 15, "anomaly_score": 5.0, "reach": 1_000_000},
+            ),
+            3: _rules(
+                {"negative": 15, "anomaly_score": 5.0, "severe_texts": 5},
+                {"negative": 15, "anomaly_score": 5.0, "velocity": 3.0},
+            ),
+            4: _rules(
+                {"negative": 8, "anomaly_score": 3.0, "share_jump": 0.15},
+                {"severe_texts": 3, "negative": 5, "anomaly_score": 3.0},
+            ),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class CrisisScorerConfig:
+    negative_below: float = -0.2  # label negative when sentiment_score < this
+    positive_above: float = 0.2  # label positive when sentiment_score > this (neutral in between)
+
+
+@dataclass(frozen=True)
+class CrisisConfig:
+    """Crisis detection (`crisis:` in fanops.yaml; defaults in the README, models in dbt models/*/crisis)."""
+
+    scorer: CrisisScorerConfig = field(default_factory=CrisisScorerConfig)
+    baseline_days: int = 14  # baseline: median negatives at the same hour of day over these previous days ...
+    baseline_weeks: int = 4  # ... or at the same hour of week over these previous weeks, whichever is higher
+    share_baseline_days: int = 7  # negative share baseline: the previous days' negatives / texts
+    window_hours: int = 3  # trailing hours of the spread (platforms) and reach signals
+    platform_floor: int = 3  # a platform counts as anomalous with at least this many negatives in an hour ...
+    platform_anomaly: float = 3.0  # ... and at least this anomaly_score
+    severe_weight: float = 3.0  # a text is severe when its heaviest crisis term weighs at least this
+    cooldown_hours: int = 24  # an incident closes after this many hours without a triggered hour
+    deescalate_hours: int = 6  # the effective level drops after this many hours without the higher level
+    calendar_days: int = 3  # calendar items planned in [opened_date, + this] on affected platforms
+    levels: Mapping[int, tuple[CrisisRule, ...]] = field(default_factory=_default_crisis_levels)
+
+    def rules(self, level: int) -> tuple[CrisisRule, ...]:
+        return self.levels.get(level, ())
+
+
 QUALITY_SEVERITIES = ("error", "warn")
 SLOW_DATASET_SLA_DAYS = {
     "wechat/fans_portrait": 62,
@@ -191,9 +340,9 @@ class FanopsConfig:
     service: ServiceConfig = field(default_factory=ServiceConfig)
     calendar: CalendarConfig = field(default_factory=CalendarConfig)
     fans: FansConfig = field(default_factory=FansConfig)
-    crisis: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # free-form for now
+    crisis: CrisisConfig = field(default_factory=CrisisConfig)
     attribution: AttributionConfig = field(default_factory=AttributionConfig)
-    notifications: tuple[Mapping[str, Any], ...] = ()
+    notifications: tuple[Channel, ...] = ()
     quality: QualityConfig = field(default_factory=QualityConfig)
 
 
@@ -422,27 +571,134 @@ def _parse_fans(c: _Checker, raw: Any) -> FansConfig:
     return FansConfig(**values)
 
 
-def _parse_notifications(c: _Checker, raw: Any) -> tuple[Mapping[str, Any], ...]:
+CRISIS_INT_KEYS = {  # key -> (lowest, highest)
+    "baseline_days": (1, 90),
+    "baseline_weeks": (0, 52),
+    "share_baseline_days": (1, 90),
+    "window_hours": (1, 72),
+    "platform_floor": (1, 1_000_000),
+    "cooldown_hours": (1, 24 * 30),
+    "deescalate_hours": (1, 24 * 30),
+    "calendar_days": (0, 60),
+}
+
+
+def _parse_crisis(c: _Checker, raw: Any) -> CrisisConfig:
+    d = c.mapping(raw, "crisis", tuple(CrisisConfig.__dataclass_fields__))
+    base = CrisisConfig()
+    values: dict[str, Any] = {}
+    if "scorer" in d:
+        sd = c.mapping(d["scorer"], "crisis.scorer", ("negative_below", "positive_above"))
+        scorer: dict[str, float] = {}
+        for key in ("negative_below", "positive_above"):
+            if key in sd:
+                number = c.number(sd[key], f"crisis.scorer.{key}")
+                if number is not None and not -1 <= number <= 1:
+                    c.error(f"crisis.scorer.{key}", f"{_fmt(number)} is out of range (a score, -1..1)")
+                elif number is not None:
+                    scorer[key] = number
+        parsed_scorer = CrisisScorerConfig(**scorer)
+        if parsed_scorer.negative_below > parsed_scorer.positive_above:
+            c.error(
+                "crisis.scorer.negative_below",
+                f"{_fmt(parsed_scorer.negative_below)} is above crisis.scorer.positive_above "
+                f"({_fmt(parsed_scorer.positive_above)})",
+            )
+        values["scorer"] = parsed_scorer
+    for key, (lo, hi) in CRISIS_INT_KEYS.items():
+        if key in d:
+            parsed = c.integer(d[key], f"crisis.{key}", lo, hi)
+            if parsed is not None:
+                values[key] = parsed
+    for key in ("platform_anomaly", "severe_weight"):
+        if key in d:
+            number = c.number(d[key], f"crisis.{key}")
+            if number is not None and not 0 <= number <= 1000:
+                c.error(f"crisis.{key}", f"{_fmt(number)} is out of range (0..1000)")
+            elif number is not None:
+                values[key] = number
+    if "levels" in d:
+        values["levels"] = _parse_crisis_levels(c, d["levels"], base.levels)
+    deescalate = values.get("deescalate_hours", base.deescalate_hours)
+    cooldown = values.get("cooldown_hours", base.cooldown_hours)
+    if deescalate > cooldown:
+        c.error(
+            "crisis.deescalate_hours",
+            f"{deescalate} is above crisis.cooldown_hours ({cooldown}); an incident closes before it de-escalates",
+        )
+    return CrisisConfig(**values)
+
+
+def _parse_crisis_levels(
+    c: _Checker, raw: Any, defaults: Mapping[int, tuple[CrisisRule, ...]]
+) -> Mapping[int, tuple[CrisisRule, ...]]:
+    """`crisis.levels: {1: {rules: [{signal: minimum, ...}, ...]}, ...}`: a level given replaces its rules."""
+    out = dict(defaults)
     if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        c.error("notifications", f"expected a list, got {_describe(raw)}")
-        return ()
-    out: list[Mapping[str, Any]] = []
-    for i, item in enumerate(raw):
-        path = f"notifications[{i}]"
-        if not isinstance(item, Mapping):
-            c.error(path, f"expected a mapping, got {_describe(item)}")
+        return MappingProxyType(out)
+    if not isinstance(raw, Mapping):
+        c.error(
+            "crisis.levels", f"expected a mapping of level (1..4) to {{rules: [...]}}, got {_describe(raw)}"
+        )
+        return MappingProxyType(out)
+    for key, body in raw.items():
+        path = f"crisis.levels.{key}"
+        level = int(key) if isinstance(key, int | str) and str(key).strip() in ("1", "2", "3", "4") else None
+        if level is None or isinstance(key, bool):
+            c.error(path, "unknown key (allowed: 1, 2, 3, 4)")
             continue
-        for key in item:
-            if str(key).lower() in SECRET_KEYS:
-                c.error(
-                    f"{path}.{key}",
-                    "secrets are not allowed in fanops.yaml; name an environment variable instead "
-                    f"(e.g. {key}_env: FANOPS_WEBHOOK_TOKEN)",
-                )
-        out.append(MappingProxyType(dict(item)))
-    return tuple(out)
+        ld = c.mapping(body, path, ("rules",))
+        if "rules" not in ld:
+            if isinstance(body, Mapping) and not body:  # other keys were reported as unknown
+                c.error(f"{path}.rules", "missing (a list of rules; [] never triggers the level)")
+            continue
+        rules_raw = ld["rules"]
+        if rules_raw is None:
+            rules_raw = []
+        if not isinstance(rules_raw, list):
+            c.error(f"{path}.rules", f"expected a list of rules, got {_describe(rules_raw)}")
+            continue
+        rules: list[CrisisRule] = []
+        for i, rule in enumerate(rules_raw):
+            rpath = f"{path}.rules[{i}]"
+            rd = c.mapping(rule, rpath, tuple(CRISIS_SIGNALS))
+            if not rd:
+                if isinstance(rule, Mapping) and not rule:
+                    c.error(rpath, f"a rule needs at least one signal ({', '.join(CRISIS_SIGNALS)})")
+                continue
+            parsed: dict[str, float] = {}
+            for signal, value in rd.items():
+                spath = f"{rpath}.{signal}"
+                if CRISIS_SIGNALS[signal]:
+                    whole = c.integer(value, spath, 0, 10**12)
+                    if whole is not None:
+                        parsed[signal] = whole
+                    continue
+                number = c.number(value, spath)
+                if number is None:
+                    continue
+                lo = -1.0 if signal == "share_jump" else 0.0
+                hi = 1.0 if signal == "share_jump" else 1e6
+                if not lo <= number <= hi:
+                    c.error(spath, f"{_fmt(number)} is out of range ({_fmt(lo)}..{_fmt(hi)})")
+                else:
+                    parsed[signal] = number
+            if len(parsed) == len(rd):
+                rules.append(MappingProxyType(parsed))
+        out[level] = tuple(rules)
+    return MappingProxyType(dict(sorted(out.items())))
+
+
+def _parse_notifications(c: _Checker, raw: Any) -> tuple[Channel, ...]:
+    """The notification channels (orchestration.notify.config: WeCom, DingTalk, Feishu, webhook); secrets
+    are named by environment variable, never written here."""
+    from orchestration.notify.config import NotificationConfigError, parse_notifications
+
+    try:
+        return parse_notifications([] if raw is None else raw)
+    except NotificationConfigError as exc:
+        c.problems.extend(exc.problems)
+        return ()
 
 
 def _parse_quality(c: _Checker, raw: Any) -> QualityConfig:
@@ -600,13 +856,6 @@ def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
             if parsed is not None:
                 attribution = AttributionConfig(kol_window_days=parsed)
 
-    crisis: Mapping[str, Any] = MappingProxyType({})
-    if "crisis" in d and d["crisis"] is not None:
-        if isinstance(d["crisis"], Mapping):
-            crisis = MappingProxyType(dict(d["crisis"]))
-        else:
-            c.error("crisis", f"expected a mapping, got {_describe(d['crisis'])}")
-
     config = FanopsConfig(
         timezone=timezone,
         landing=paths["landing"],
@@ -615,7 +864,7 @@ def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
         service=_parse_service(c, d.get("service")),
         calendar=calendar,
         fans=_parse_fans(c, d.get("fans")),
-        crisis=crisis,
+        crisis=_parse_crisis(c, d.get("crisis")),
         attribution=attribution,
         notifications=_parse_notifications(c, d.get("notifications")),
         quality=_parse_quality(c, d.get("quality")),

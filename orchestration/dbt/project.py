@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ingestion.config import ENV_WAREHOUSE, REPO_ROOT, ConfigError, FanopsConfig
+from ingestion.config import (
+    CRISIS_LEVELS,
+    ENV_WAREHOUSE,
+    PLAYBOOK_STEPS,
+    REPO_ROOT,
+    ConfigError,
+    CrisisConfig,
+    FanopsConfig,
+)
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # Everything dbt reads when it parses the project (paths relative to the project dir).
@@ -203,12 +211,41 @@ def dbt_vars(
         "quality_high_percentile": config.plan.quality_high_percentile,
         "quality_standard_percentile": config.plan.quality_standard_percentile,
         "quality_min_baseline_posts": config.plan.quality_min_baseline_posts,
+        # crisis detection (issue 6): models/*/crisis
+        **crisis_dbt_vars(config.crisis),
     }
     if as_of is not None:
         values["as_of"] = str(as_of)
     if window is not None:
         values["window_start"], values["window_end"] = str(window[0]), str(window[1])
     return values
+
+
+def crisis_dbt_vars(crisis: CrisisConfig) -> dict[str, Any]:
+    """The crisis settings as dbt vars (names as in dbt_project.yml). `crisis_levels` is a list, most severe
+    first, of {level, name (Chinese), rules: [{signal: minimum}], playbook: [{code, step (Chinese)}]}: the
+    level names and playbook steps come from ingestion.config.CRISIS_LEVELS / PLAYBOOK_STEPS."""
+    return {
+        "crisis_baseline_days": crisis.baseline_days,
+        "crisis_baseline_weeks": crisis.baseline_weeks,
+        "crisis_share_baseline_days": crisis.share_baseline_days,
+        "crisis_window_hours": crisis.window_hours,
+        "crisis_platform_floor": crisis.platform_floor,
+        "crisis_platform_anomaly": crisis.platform_anomaly,
+        "crisis_severe_weight": crisis.severe_weight,
+        "crisis_cooldown_hours": crisis.cooldown_hours,
+        "crisis_deescalate_hours": crisis.deescalate_hours,
+        "crisis_calendar_days": crisis.calendar_days,
+        "crisis_levels": [
+            {
+                "level": level,
+                "name": info.name_zh,
+                "rules": [dict(rule) for rule in crisis.rules(level)],
+                "playbook": [{"code": code, "step": PLAYBOOK_STEPS[code][0]} for code in info.playbook],
+            }
+            for level, info in sorted(CRISIS_LEVELS.items())
+        ],
+    }
 
 
 @contextmanager

@@ -30,7 +30,8 @@ DESIGN_MARTS = (
     "dim_accounts", "fct_account_daily", "fct_content", "fct_live_sessions", "fct_fan_portrait", "dim_fans",
     "fct_interactions", "fct_service_daily", "dim_campaigns", "fct_campaign_performance",
     "fct_kol_performance", "fct_orders", "fct_competitor_benchmark",
-    "fct_content_calendar", "fct_team_weekly", "kpi_daily", "kpi_scorecard",
+    "fct_content_calendar", "fct_team_weekly", "kpi_daily", "kpi_scorecard", "fct_sentiment_hourly",
+    "fct_crisis_alerts",
 )
 
 
@@ -70,7 +71,7 @@ def test_portable_sql_in_every_model() -> None:
 
 
 # sources written by fanops itself rather than by ingestion (hand-written source YAML next to their staging)
-OWN_SOURCES = {"dq": ("validation_results",)}
+OWN_SOURCES = {"dq": ("validation_results",), "sentiment": ("text_scores",)}
 
 
 def test_one_staging_model_per_raw_table() -> None:
@@ -111,5 +112,6 @@ def test_every_mart_area_has_unit_tests() -> None:
     for mart in ("fct_account_daily", "fct_content", "fct_live_sessions", "fct_fan_portrait", "fct_interactions",
                  "fct_service_daily", "dim_fans", "fct_orders", "fct_campaign_performance",
                  "fct_kol_performance", "fct_competitor_benchmark", "dq_daily", "fct_content_calendar",
-                 "fct_team_weekly", "kpi_daily", "kpi_scorecard"):
+                 "fct_team_weekly", "kpi_daily", "kpi_scorecard", "fct_sentiment_hourly", "fct_crisis_alerts",
+                 "fct_crisis_alert_events"):
         assert mart in tested, f"no dbt unit test for {mart}"

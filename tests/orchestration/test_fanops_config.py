@@ -11,7 +11,11 @@ import pytest
 
 from ingestion import config as cfgmod
 from ingestion.config import (
+    CRISIS_LEVELS,
+    CRISIS_SIGNALS,
+    PLAYBOOK_STEPS,
     ConfigError,
+    CrisisConfig,
     FanopsConfig,
     PiiKeyError,
     find_config,
@@ -45,7 +49,7 @@ def test_defaults_follow_design() -> None:
     assert cfg.calendar.grace_minutes == 60
     assert (cfg.fans.new_days, cfg.fans.active_days, cfg.fans.dormant_days) == (30, 30, 90)
     assert cfg.attribution.kol_window_days == 15
-    assert cfg.notifications == () and dict(cfg.crisis) == {}
+    assert cfg.notifications == () and cfg.crisis == CrisisConfig()
 
 
 def test_repo_fanops_yaml_is_the_default_shape() -> None:
@@ -93,8 +97,25 @@ def test_percent_instead_of_fraction() -> None:
         ({"plan": {"targets": {"3m": {"roas": 0}}}}, "plan.targets.3m.roas"),
         ({"timezone": "Mars/Olympus"}, "timezone"),
         ({"crisis": [1, 2]}, "crisis"),
+        ({"crisis": {"cooldown": 6}}, "crisis.cooldown"),
+        ({"crisis": {"cooldown_hours": 0}}, "crisis.cooldown_hours"),
+        ({"crisis": {"baseline_days": 400}}, "crisis.baseline_days"),
+        ({"crisis": {"platform_anomaly": -1}}, "crisis.platform_anomaly"),
+        ({"crisis": {"severe_weight": "heavy"}}, "crisis.severe_weight"),
+        ({"crisis": {"deescalate_hours": 30}}, "crisis.deescalate_hours"),
+        ({"crisis": {"scorer": {"negative_below": -2}}}, "crisis.scorer.negative_below"),
+        ({"crisis": {"scorer": {"negative_below": 0.3}}}, "crisis.scorer.negative_below"),
+        ({"crisis": {"scorer": {"threshold": 0.3}}}, "crisis.scorer.threshold"),
+        ({"crisis": {"levels": {5: {"rules": []}}}}, "crisis.levels.5"),
+        ({"crisis": {"levels": {1: {"when": []}}}}, "crisis.levels.1.when"),
+        ({"crisis": {"levels": {1: {"rules": {"negative": 3}}}}}, "crisis.levels.1.rules"),
+        ({"crisis": {"levels": {2: {"rules": [{"negativ": 3}]}}}}, "crisis.levels.2.rules[0].negativ"),
+        ({"crisis": {"levels": {2: {"rules": [{}]}}}}, "crisis.levels.2.rules[0]"),
+        ({"crisis": {"levels": {3: {"rules": [{"negative": 2.5}]}}}}, "crisis.levels.3.rules[0].negative"),
+        ({"crisis": {"levels": {4: {"rules": [{"share_jump": 15}]}}}}, "crisis.levels.4.rules[0].share_jump"),
+        ({"crisis": {"levels": {"1": {"rules": [{"anomaly_score": -3}]}}}}, "crisis.levels.1.rules[0].anomaly_score"),
         ({"notifications": {"a": 1}}, "notifications"),
-        ({"notifications": [{"type": "wecom", "token": "abc"}]}, "notifications[0].token"),
+        ({"notifications": [{"type": "wecom", "token": "abc", "token_env": "FANOPS_WECOM_KEY"}]}, "notifications[0].token"),
         ({"plan": {"scopes": ["overall", "region"]}}, "plan.scopes"),
         ({"plan": {"at_risk_ratio": 80}}, "plan.at_risk_ratio"),
         ({"plan": {"trend_days": 1}}, "plan.trend_days"),
@@ -160,8 +181,8 @@ def test_valid_overrides(tmp_path: Path) -> None:
     assert dict(cfg.plan.targets["3m"]) == {"fan_growth": 0.25, "roas": 3.0}
     assert "6m" not in cfg.plan.targets  # a targets block replaces the defaults: 6m has no target
     assert dict(cfg.service.sla_minutes) == {"comment": 120, "message": 15}
-    assert cfg.crisis["cooldown_hours"] == 6
-    assert cfg.notifications[0]["token_env"] == "FANOPS_WECOM_TOKEN"
+    assert cfg.crisis.cooldown_hours == 6
+    assert cfg.notifications[0].token_env == "FANOPS_WECOM_TOKEN"
 
 
 def test_broken_yaml_and_missing_file(tmp_path: Path) -> None:
@@ -269,3 +290,49 @@ def test_sample_key_is_made_once_with_a_warning(tmp_path: Path) -> None:
     second = resolve_pii_key(True, env={}, key_file=path, warn=warnings.append, export_env=False)
     assert first == second
     assert len(warnings) == 2 and "WARNING" in warnings[0] and "SAMPLE" in warnings[0]
+
+
+def test_crisis_defaults_and_level_labels() -> None:
+    crisis = parse_config({"crisis": {}}).crisis
+    assert crisis == CrisisConfig()
+    assert (crisis.scorer.negative_below, crisis.scorer.positive_above) == (-0.2, 0.2)
+    assert (crisis.baseline_days, crisis.baseline_weeks, crisis.share_baseline_days) == (14, 4, 7)
+    assert (crisis.window_hours, crisis.platform_floor, crisis.platform_anomaly) == (3, 3, 3.0)
+    assert (crisis.severe_weight, crisis.cooldown_hours, crisis.deescalate_hours, crisis.calendar_days) == (
+        3.0, 24, 6, 3)
+    assert [dict(r) for r in crisis.rules(1)] == [
+        {"negative": 40, "anomaly_score": 8.0, "platforms": 3, "reach": 1_000_000},
+        {"negative": 100, "anomaly_score": 10.0, "platforms": 3, "severe_texts": 30},
+    ]
+    assert [dict(r) for r in crisis.rules(4)] == [
+        {"negative": 8, "anomaly_score": 3.0, "share_jump": 0.15},
+        {"severe_texts": 3, "negative": 5, "anomaly_score": 3.0},
+    ]
+    assert all(signal in CRISIS_SIGNALS for level in (1, 2, 3, 4) for r in crisis.rules(level) for signal in r)
+    # the plan's four levels, most severe first, with zh and en labels for every playbook step
+    assert [(lv.level, lv.name_zh, lv.name_en) for lv in CRISIS_LEVELS.values()] == [
+        (1, "特别严重", "most severe"), (2, "严重", "severe"), (3, "较重", "serious"), (4, "一般", "general")]
+    assert CRISIS_LEVELS[1].playbook[:3] == ("emergency_plan", "crisis_team", "pause_related_content")
+    assert CRISIS_LEVELS[4].playbook == ("watch", "adjust_content_if_needed", "publish_facts")
+    for level in CRISIS_LEVELS.values():
+        for code in level.playbook:
+            zh, en = PLAYBOOK_STEPS[code]
+            assert zh and en
+
+
+def test_crisis_overrides_replace_a_levels_rules_only() -> None:
+    crisis = parse_config({
+        "crisis": {
+            "cooldown_hours": 12,
+            "deescalate_hours": 12,
+            "scorer": {"negative_below": -0.3},
+            "levels": {"2": {"rules": [{"negative": 20, "velocity": 2.5}]}, 3: {"rules": []}},
+        }
+    }).crisis
+    assert (crisis.cooldown_hours, crisis.deescalate_hours) == (12, 12)
+    assert (crisis.scorer.negative_below, crisis.scorer.positive_above) == (-0.3, 0.2)
+    assert [dict(r) for r in crisis.rules(2)] == [{"negative": 20, "velocity": 2.5}]
+    assert crisis.rules(3) == ()  # an empty list never triggers the level
+    assert crisis.rules(1) == CrisisConfig().rules(1) and crisis.rules(4) == CrisisConfig().rules(4)
+    with pytest.raises(AttributeError):
+        crisis.cooldown_hours = 1  # type: ignore[misc]

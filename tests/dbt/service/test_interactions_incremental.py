@@ -72,7 +72,16 @@ def _split_landing(run1: Path, run2: Path) -> None:
 
 
 def _ingest(landing: Path, warehouse: Path) -> None:
+    """Load the files, then score the new texts, as a run does before dbt (sentiment/text_scores)."""
+    from ingestion.sentiment import score_new_texts
+
     ingest(IngestOptions(landing=landing, warehouse=warehouse, pii_key=PII_KEY, key_version="test"))
+    con = duckdb.connect(str(warehouse))
+    try:
+        score_new_texts(con)
+        con.execute("checkpoint")  # the in-process dbt keeps the database open: flush before files are copied
+    finally:
+        con.close()
 
 
 def _dbt(warehouse: Path, tmp: Path, *args: str) -> None:
@@ -130,6 +139,9 @@ def test_incremental_build_equals_full_refresh(tmp_path: Path, monkeypatch: pyte
     _dbt(full, tmp_path, "run", "--full-refresh", "--select", "fct_interactions")
     expected = _rows(full)
     assert incremental == expected
+    # texts are scored before dbt runs: every text has its label, in the incremental build too
+    label, text = cols.index("sentiment_label"), cols.index("text_masked")
+    assert all(r[label] is not None for r in incremental if r[text] and r[text].strip())
 
     # run 2 did reach rows built in run 1: answers that arrived later, and SLA outcomes that changed (rows are
     # rarely still open after a load: a file's export time closes every deadline before it)

@@ -8,8 +8,11 @@
       messages are never mentions). Overall covers every listening platform (also ones without an own
       account, e.g. zhihu, news); platform:<p> the mentions on p. baseline = the same share over the
       baseline_days days before plan start. NULL when the window has no tracked mention.
-    positive_share = own-brand texts labelled positive / all own-brand texts in the sentiment series. That
-      series does not exist yet, so value, numerator, denominator and baseline are NULL (note says why).
+    positive_share = own-brand texts labelled positive / all labelled own-brand texts of the sentiment
+      series (int_sentiment_texts: the own brand's listening mentions plus inbound comments and messages, any
+      time precision; a text counts once) in [plan start, d] (created_date); overall = every platform,
+      platform:<p> the texts on p. baseline = the same over the baseline_days days before plan start. NULL
+      when the window has no labelled own-brand text.
 -#}
 {%- set window_days = var('baseline_days') | int -%}
 {%- set start = fanops.plan_start_date() -%}
@@ -50,6 +53,18 @@ mentions as (
         brand_mentions.created_date
 ),
 
+own_texts as (
+    select distinct
+        text_key,
+        platform,
+        created_date,
+        case when sentiment_label = 'positive' then 1 else 0 end as is_positive
+    from {{ ref('int_sentiment_texts') }}
+    where is_own_brand
+        and sentiment_label is not null
+        and created_date is not null
+),
+
 scope_days as (
     select
         scopes.scope,
@@ -65,6 +80,21 @@ scope_days as (
         mentions.created_date
 ),
 
+scope_text_days as (
+    select
+        scopes.scope,
+        own_texts.created_date as date_day,
+        sum(own_texts.is_positive) as positive_texts,
+        count(*) as labelled_texts
+    from scopes
+    inner join own_texts
+        on scopes.scope_level = 'overall'
+        or own_texts.platform = scopes.scope_platform
+    group by
+        scopes.scope,
+        own_texts.created_date
+),
+
 grid as (
     select
         scopes.scope,
@@ -74,12 +104,17 @@ grid as (
         spine.date_day,
         case when spine.date_day >= {{ start }} then 1 else 0 end as in_plan,
         coalesce(scope_days.own_mentions, 0) as own_mentions,
-        coalesce(scope_days.tracked_mentions, 0) as tracked_mentions
+        coalesce(scope_days.tracked_mentions, 0) as tracked_mentions,
+        coalesce(scope_text_days.positive_texts, 0) as positive_texts,
+        coalesce(scope_text_days.labelled_texts, 0) as labelled_texts
     from scopes
     cross join spine
     left join scope_days
         on scope_days.scope = scopes.scope
         and scope_days.date_day = spine.date_day
+    left join scope_text_days
+        on scope_text_days.scope = scopes.scope
+        and scope_text_days.date_day = spine.date_day
 ),
 
 windows as (
@@ -103,7 +138,21 @@ windows as (
             rows between unbounded preceding and current row
         ) as cum_through,
         sum(case when in_plan = 0 then own_mentions else 0 end) over (partition by scope) as base_own,
-        sum(case when in_plan = 0 then tracked_mentions else 0 end) over (partition by scope) as base_tracked
+        sum(case when in_plan = 0 then tracked_mentions else 0 end) over (partition by scope) as base_tracked,
+        sum(case when in_plan = 1 then positive_texts else 0 end) over (
+            partition by scope order by date_day
+            rows between unbounded preceding and current row
+        ) as cum_positive,
+        sum(case when in_plan = 1 then labelled_texts else 0 end) over (
+            partition by scope order by date_day
+            rows between unbounded preceding and current row
+        ) as cum_labelled,
+        max(case when in_plan = 1 and labelled_texts > 0 then date_day end) over (
+            partition by scope order by date_day
+            rows between unbounded preceding and current row
+        ) as cum_text_through,
+        sum(case when in_plan = 0 then positive_texts else 0 end) over (partition by scope) as base_positive,
+        sum(case when in_plan = 0 then labelled_texts else 0 end) over (partition by scope) as base_labelled
     from grid
 ),
 
@@ -134,13 +183,13 @@ kpis as (
         scope_account,
         'positive_share' as kpi,
         date_day,
-        cast(null as double) as value,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        cast(null as double) as baseline,
-        cast(null as date) as data_through_date,
-        0 as sample_size,
-        'no sentiment series yet (texts are not labelled)' as note
+        {{ fanops.safe_divide('cum_positive', 'cum_labelled') }} as value,
+        cast(cum_positive as double) as numerator,
+        cast(cum_labelled as double) as denominator,
+        {{ fanops.safe_divide('base_positive', 'base_labelled') }} as baseline,
+        cum_text_through as data_through_date,
+        cum_labelled as sample_size,
+        case when cum_labelled = 0 then 'no labelled own-brand text since plan start' end as note
     from windows
     where in_plan = 1
 )

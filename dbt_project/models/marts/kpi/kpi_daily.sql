@@ -12,7 +12,7 @@
     exist from then on), so a day never uses metrics a manager could not have had on it.
   - A (scope, KPI) pair that cannot exist has no rows (Weibo rate KPIs, account-level brand awareness);
     the scorecard lists it as not_applicable. Pairs that exist but lack data have rows with value NULL
-    and a note saying why (e.g. positive_share until the sentiment series exists).
+    and a note saying why (e.g. positive_share while no own-brand text is labelled).
   - baseline repeats the scorecard baseline on every row (fan growth: followers at plan start; other KPIs:
     the KPI over the baseline_days days before plan start) so a chart can draw it as a reference line.
 -#}

@@ -14,13 +14,20 @@
   answered later, or unanswered while the account's data for that channel (its latest event or export
   time, int_service_events.observed_at) already runs past sla_due_at; NULL while still open.
   Incremental (delete+insert by whole created_date): the dates from
-  fanops.service_interactions_affected_dates() (macros/service.sql) are recomputed; the result equals a
-  full refresh (tests/dbt/service).
+  fanops.service_interactions_affected_dates() (macros/service.sql) are recomputed, and (outside a
+  backfill window) the dates whose stored sentiment is out of date (fanops.crisis_rescored_dates(): a new
+  scorer model version, or a text scored since); the result equals a full refresh (tests/dbt/service).
+  Sentiment: sentiment.text_scores joined on md5(text_masked) (texts are scored before dbt runs); NULL
+  label when the text has no score row (never silently neutral).
 #}
 with inbound as (
     select * from {{ ref('int_inbound') }}
     {% if is_incremental() %}
-        where created_date in ({{ fanops.service_interactions_affected_dates() }})
+        where
+            created_date in ({{ fanops.service_interactions_affected_dates() }})
+            {%- if not fanops.has_window() %}
+                or created_date in ({{ fanops.crisis_rescored_dates() }})
+            {%- endif %}
     {% endif %}
 ),
 
@@ -56,6 +63,10 @@ joined as (
         i.created_at,
         i.created_date,
         i.text_masked,
+        scores.sentiment_score,
+        scores.sentiment_label,
+        scores.crisis_terms,
+        scores.model_version as sentiment_model_version,
         f.first_response_at,
         f.responded_by,
         f.interaction_key is not null as is_responded,
@@ -74,6 +85,8 @@ joined as (
         i.platform = h.platform
         and i.account = h.account
         and i.channel = h.channel
+    left join {{ ref('stg_sentiment_text_scores') }} as scores
+        on scores.text_hash = {{ dbt.hash('i.text_masked') }}
 )
 
 select
@@ -89,6 +102,10 @@ select
     created_at,
     created_date,
     text_masked,
+    sentiment_score,
+    sentiment_label,
+    crisis_terms,
+    sentiment_model_version,
     first_response_at,
     {{ fanops.to_local_date('first_response_at') }} as first_response_date,
     {{ fanops.minutes_between('created_at', 'first_response_at') }} as response_minutes,
