@@ -176,6 +176,7 @@ def _report_result(
 
     if dbt_ran:
         _print_scorecard_and_report(result, settings)
+        _print_crisis(result, settings)
 
     print()
     dq_lines, dq_errors = run_summary(settings.warehouse, result.run_id)
@@ -272,6 +273,46 @@ def _print_scorecard_and_report(result: Any, settings: Settings) -> None:
                 print(f"Report PDF: {getattr(pdf, 'value', pdf)}")
 
 
+def crisis_lines(warehouse: Path, lang: str = "zh") -> list[str]:
+    """Open alerts (and the latest closed one) of marts.fct_crisis_alerts, one line each."""
+    import duckdb
+
+    from ingestion.config import CRISIS_LEVELS
+
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rows = con.execute(
+                """select alert_id, level, status, opened_at, closed_at, platforms, peak_negative, top_terms
+                from marts.fct_crisis_alerts order by status = 'open' desc, opened_at desc"""
+            ).fetchall()
+    except duckdb.Error:
+        return []
+    opened = sum(1 for r in rows if r[2] == "open")
+    lines = [f"Crisis alerts: {len(rows)} ({opened} open)"]
+    for alert_id, level, status, opened_at, closed_at, platforms, peak, terms in rows[: max(opened, 1)]:
+        spec = CRISIS_LEVELS[int(level)]
+        name = spec.name_zh if lang == "zh" else spec.name_en
+        until = "open" if status == "open" else f"closed {str(closed_at)[:16]} UTC"
+        lines.append(
+            f"  level {level} {name}: opened {str(opened_at)[:16]} UTC, {until}; {platforms}; "
+            f"peak {peak} negative/h; {terms or '-'} [{alert_id}]"
+        )
+    return lines
+
+
+def _print_crisis(result: Any, settings: Settings) -> None:
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        if mat.asset_key.path == ["crisis", "notifications"]:
+            meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+            for line in crisis_lines(settings.warehouse):
+                print(line)
+            print(
+                f"Notifications: {meta.get('sent', 0)} sent, {meta.get('failed', 0)} failed (retried next run), "
+                f"{meta.get('already_sent', 0)} already sent; channels: {', '.join(meta.get('channels') or []) or 'none'}"
+            )
+
+
 def _model_as_of(settings: Settings) -> str:
     """The as-of date the models chose (intermediate.int_as_of) when --as-of was not given."""
     import duckdb
@@ -297,6 +338,10 @@ def _check_as_of(args: argparse.Namespace, command: str) -> int | None:
 def cmd_run(args: argparse.Namespace) -> int:
     error = _check_as_of(args, "run")
     return error if error is not None else _materialize(args, "run")
+
+
+def cmd_crisis(args: argparse.Namespace) -> int:
+    return _materialize(args, "crisis")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -624,6 +669,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common, paths], help="materialise the ingestion assets only")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "crisis",
+        parents=[common, paths],
+        help="the crisis job: new comment/message/mention files -> sentiment -> alerts -> notifications",
+    )
+    p.set_defaults(func=cmd_crisis)
 
     p = sub.add_parser(
         "dq", parents=[common, paths], help="latest data-quality status per dataset (dq.validation_results)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from ingestion.config import resolve_settings
+from orchestration.crisis.jobs import build_crisis_job, build_crisis_sensor, crisis_schedule
 from orchestration.ingestion.sensors import landing_sensor
 from orchestration.jobs import JOBS, all_assets_job
 from orchestration.pipeline import pipeline_assets
@@ -26,8 +27,13 @@ DBT_ASSETS = PIPELINE.dbt
 ALL_ASSETS: list[AssetsDefinition] = PIPELINE.all
 # the data-quality suites (orchestration.quality.checks); dbt tests are checks of the dbt multi-asset itself
 ALL_ASSET_CHECKS = PIPELINE.checks
-ALL_SENSORS = [landing_sensor]
-ALL_SCHEDULES = [daily_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone)]
+# the crisis job: texts -> sentiment -> alerts -> notifications, hourly and on new text files
+crisis_job = build_crisis_job(PIPELINE.manifest)
+ALL_SENSORS = [landing_sensor, build_crisis_sensor(crisis_job)]
+ALL_SCHEDULES = [
+    daily_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone),
+    crisis_schedule(crisis_job, settings.config.timezone),
+]
 if PIPELINE.reports:
     ALL_SCHEDULES.append(weekly_report_schedule(settings.config.timezone))
 
@@ -36,7 +42,7 @@ defs = Definitions(
     asset_checks=ALL_ASSET_CHECKS,
     sensors=ALL_SENSORS,
     schedules=ALL_SCHEDULES,
-    jobs=[*JOBS, *([weekly_report_job] if PIPELINE.reports else [])],
+    jobs=[*JOBS, crisis_job, *([weekly_report_job] if PIPELINE.reports else [])],
     resources=build_resources(settings),
     executor=in_process_executor,
 )

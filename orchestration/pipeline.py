@@ -23,6 +23,7 @@ from dagster import (
 )
 
 from ingestion.config import FanopsConfig, Settings
+from orchestration.crisis.assets import notifications, text_scores
 from orchestration.dbt.assets import (
     DBT_OP_NAME,
     KPI_OP_NAME,
@@ -43,7 +44,7 @@ from orchestration.quality.checks import build_quality_checks
 from orchestration.reports.assets import build_report_asset
 from orchestration.resources import build_resources
 
-Mode = Literal["run", "build", "ingest"]
+Mode = Literal["run", "build", "ingest", "crisis"]
 COMMAND_TAG = "fanops/command"
 
 
@@ -57,10 +58,21 @@ class PipelineAssets:
     checks: list[AssetChecksDefinition]
     quality: list[AssetsDefinition]  # dq/validation_results
     reports: list[AssetsDefinition]  # reports/operations_report (after the KPI marts)
+    manifest: Any = None  # the parsed dbt manifest the dbt ops were built from
+    sentiment: tuple[AssetsDefinition, ...] = (text_scores,)  # before dbt: scores new texts
+    crisis: tuple[AssetsDefinition, ...] = (notifications,)  # after the crisis marts
 
     @property
     def all(self) -> list[AssetsDefinition]:
-        return [*self.ingestion, self.ops_tables, *self.quality, *self.dbt_ops, *self.reports]
+        return [
+            *self.ingestion,
+            self.ops_tables,
+            *self.quality,
+            *self.sentiment,
+            *self.dbt_ops,
+            *self.crisis,
+            *self.reports,
+        ]
 
     @property
     def dbt_ops(self) -> list[AssetsDefinition]:
@@ -72,8 +84,14 @@ class PipelineAssets:
         if mode == "ingest":
             raise ValueError("an ingest run takes ingest_selection(config), not the whole graph")
         if mode == "build":
-            return [*self.quality, *self.dbt_ops, *self.reports, *self.checks]
+            return [*self.quality, *self.sentiment, *self.dbt_ops, *self.crisis, *self.reports, *self.checks]
         return [*self.all, *self.checks]
+
+    def crisis_keys(self) -> list[AssetKey]:
+        """What a crisis run materialises (orchestration.crisis.jobs.crisis_selection)."""
+        from orchestration.crisis.jobs import crisis_selection
+
+        return sorted(crisis_selection(self.manifest).resolve(self.all), key=lambda k: k.to_user_string())
 
 
 def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
@@ -103,6 +121,7 @@ def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
         checks=build_quality_checks(config, assets),
         quality=[validation_results],
         reports=[build_report_asset([AssetKey(["marts", "kpi_scorecard"])])] if dbt_kpi is not None else [],
+        manifest=manifest,
     )
 
 
@@ -121,7 +140,7 @@ def run_tags(
     """`fanops/command` plus, for dbt runs, the partition tags: the full-run tags by default, or an explicit
     range (a backfill: the daily models recompute exactly those dates)."""
     tags: dict[str, str] = {COMMAND_TAG: mode}
-    if mode == "ingest":
+    if mode in ("ingest", "crisis"):  # a crisis run builds no daily-partitioned model
         return tags
     if partition_range is None:
         tags.update(full_run_tags(partitions, now))
@@ -169,7 +188,9 @@ def run_pipeline(
         dbt_ops: list[str] = []
     else:
         graph = assets or pipeline_assets(settings.config)
-        selected = graph.for_mode(mode)
+        selected = graph.for_mode("run" if mode == "crisis" else mode)
+        if mode == "crisis" and selection is None:
+            selection = graph.crisis_keys()
         tags = run_tags(mode, graph.partitions, partition_range=partition_range)
         wanted = None if selection is None else set(selection)
         dbt_ops = [op.node_def.name for op in graph.dbt_ops if wanted is None or wanted & set(op.keys)]

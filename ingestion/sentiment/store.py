@@ -68,6 +68,17 @@ def text_dataset_ids() -> list[str]:
     return sorted(d.id for d in all_datasets() if is_text_dataset(d))
 
 
+DEFAULT_BAND = (-0.2, 0.2)
+
+
+def labelled_version(model_version: str, negative_below: float, positive_above: float) -> str:
+    """The stored version: the model's, plus the label band when it is not the default (crisis.scorer in
+    fanops.yaml), so changing the band relabels every stored text on the next run."""
+    if (negative_below, positive_above) == DEFAULT_BAND:
+        return model_version
+    return f"{model_version}~{negative_below:g}..{positive_above:g}"
+
+
 @cache
 def text_sources() -> tuple[tuple[str, str], ...]:
     """(raw table, column) of every text_masked column of the comment, message and mention datasets."""
@@ -112,7 +123,7 @@ def score_new_texts(
         raise ValueError("negative_below must be <= positive_above")
     t0 = time.perf_counter()
     scorer = scorer or load_scorer(cache_dir)
-    version = scorer.model_version
+    version = labelled_version(scorer.model_version, negative_below, positive_above)
     ensure_schema(con)
     sources = _existing_sources(con)
     if not sources:

@@ -320,14 +320,17 @@ def build_dbt_assets(
 
 
 def ensure_dq_schema(warehouse: str) -> None:
-    """Create dq.validation_results when missing (a warehouse whose checks have not run yet)."""
+    """Create the non-dbt tables the dbt sources read when missing (a warehouse whose checks or scorer have
+    not run yet): dq.validation_results and sentiment.text_scores."""
     import duckdb
 
     from expectations.store import ensure_schema
+    from ingestion.sentiment.store import ensure_schema as ensure_sentiment_schema
 
     con = duckdb.connect(warehouse)
     try:
         ensure_schema(con)
+        ensure_sentiment_schema(con)
     finally:
         con.close()
 

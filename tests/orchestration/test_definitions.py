@@ -119,7 +119,7 @@ def test_one_asset_per_landing_dataset_after_accounts() -> None:
 
 def test_jobs_use_the_in_process_executor() -> None:
     defs = load_defs()
-    for name in ("ingest_job", "all_assets"):
+    for name in ("ingest_job", "all_assets", "crisis_job"):
         assert defs.resolve_job_def(name).executor_def.name == "in_process"
 
 
@@ -140,7 +140,9 @@ def test_every_dbt_source_maps_onto_an_ingestion_asset() -> None:
     assert all(graph.get(k).is_materializable for k in keys)
     ingestion = {dataset_asset_key(d.id) for d in all_datasets()}
     assert {k for k in keys if k.path[0] == "raw"} == ingestion
-    assert {k.path[0] for k in keys} == {"raw", "ops", "dq", "staging", "intermediate", "marts", "reports"}
+    assert {k.path[0] for k in keys} == {
+        "raw", "ops", "dq", "sentiment", "staging", "intermediate", "marts", "crisis", "reports"
+    }
 
 
 def test_each_landing_dataset_reaches_the_marts_through_its_sources() -> None:

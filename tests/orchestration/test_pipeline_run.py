@@ -45,7 +45,7 @@ from tests.orchestration.pipeline_testlib import SampleBuild, mart_hashes, sampl
 # One module, so `pytest --dist loadfile` (make test) keeps the one sample build on one worker.
 pytestmark = pytest.mark.slow
 
-# DESIGN.md marts of issue 3 (calendar, team, KPI and crisis marts come with later issues)
+# DESIGN.md marts (issue 3, the plan marts, the sentiment and crisis marts of issue 6; KPI marts are tested apart)
 EXPECTED_MARTS = {
     "dim_accounts",
     "fct_account_daily",
@@ -60,6 +60,11 @@ EXPECTED_MARTS = {
     "fct_kol_performance",
     "fct_orders",
     "fct_competitor_benchmark",
+    "fct_content_calendar",
+    "fct_team_weekly",
+    "fct_sentiment_hourly",
+    "fct_crisis_alerts",
+    "fct_crisis_alert_events",
 }
 DAILY_KEYS = {AssetKey(["marts", "fct_account_daily"]), AssetKey(["marts", "fct_interactions"])}
 
