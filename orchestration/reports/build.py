@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -82,8 +82,13 @@ class ReportData:
     kols: pd.DataFrame | None = None
     service: pd.DataFrame | None = None
     service_weekly: pd.DataFrame | None = None
-    alerts: pd.DataFrame | None = None
-    sentiment_daily: pd.DataFrame | None = None
+    alerts: pd.DataFrame | None = None  # crisis alerts active in the period (see _sentiment)
+    alert_events: pd.DataFrame | None = None
+    alert_calendar: pd.DataFrame | None = None  # calendar items the alerts pause / review
+    sentiment_daily: pd.DataFrame | None = None  # own brand per day (lookback window)
+    sentiment_platforms: pd.DataFrame | None = None  # own brand per platform, period and previous
+    sentiment_brands: pd.DataFrame | None = None  # every tracked brand, period and previous
+    negative_terms: pd.DataFrame | None = None  # crisis terms of the own brand's negative texts
     competitors: pd.DataFrame | None = None
     dq_suites: pd.DataFrame | None = None
     dq_failures: pd.DataFrame | None = None
@@ -136,6 +141,18 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def local_time(value: Any) -> datetime | None:
+    """A UTC timestamp of the marts as Asia/Shanghai wall-clock time (naive); None when missing."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    stamp = pd.Timestamp(value)
+    if stamp is pd.NaT:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return (stamp + pd.Timedelta(hours=TZ_OFFSET_HOURS)).to_pydatetime()
 
 
 def default_as_of(db: _Db) -> tuple[date, str]:
@@ -447,38 +464,213 @@ def _service(db: _Db, data: ReportData) -> None:
 
 
 def _sentiment(db: _Db, data: ReportData) -> None:
-    """Issue 6 builds these marts; until then both stay None and the section says 'no data yet'."""
-    p = data.period
-    alerts_ok = _need(db, data, "marts.fct_crisis_alerts", "alert_id", "opened_at", "level")
-    hourly_ok = _need(db, data, "marts.fct_sentiment_hourly", "brand", "mentions", "negative")
+    """The sentiment and crisis section (issue 6 marts; None while a warehouse predates them):
+    - alerts: the own brand's crisis alerts active in the period, i.e. opened on or before its end and not
+      closed before its start (opened in the period, open at its end, or closed during it), oldest first;
+      alert_events: their timelines; alert_calendar: the calendar items they pause or review;
+    - sentiment_daily: the own brand's texts per Asia/Shanghai day over the lookback window, with the daily
+      negative-share baseline = Σ negative / Σ texts of the previous SHARE_BASELINE_DAYS days;
+    - sentiment_platforms / sentiment_brands: texts, negative and positive per own-brand platform / per
+      tracked brand in the period and the previous period (fct_sentiment_hourly: texts of minute precision);
+    - negative_terms: crisis terms in the own brand's negative texts, period and previous period (from
+      intermediate.int_sentiment_texts when the warehouse has it)."""
+    alerts_ok = _need(db, data, ALERTS, "alert_id", "opened_at", "level")
+    hourly_ok = _need(db, data, HOURLY, "brand", "platform", "mentions", "negative")
     if alerts_ok:
-        opened = (
-            "opened_date" if db.has("marts.fct_crisis_alerts", "opened_date") else "cast(opened_at as date)"
-        )
-        data.alerts = db.df(
-            f"select * from marts.fct_crisis_alerts where {opened} between ? and ? order by opened_at",
-            [p.start, p.end],
-        )
+        _crisis_alerts(db, data)
     if hourly_ok:
-        hour_col = db.first_column(
-            "marts.fct_sentiment_hourly", ("hour_start", "hour_at", "hour", "date_hour")
-        )
-        own = "and is_own_brand" if db.has("marts.fct_sentiment_hourly", "is_own_brand") else ""
-        if hour_col is not None:
-            daily = db.df(
-                f"""
-                select
-                    cast({hour_col} + interval {TZ_OFFSET_HOURS} hour as date) as date_day,
-                    sum(mentions) as mentions,
-                    sum(negative) as negative
-                from marts.fct_sentiment_hourly
-                where cast({hour_col} + interval {TZ_OFFSET_HOURS} hour as date) between ? and ? {own}
-                group by 1 order by 1
-                """,
-                [p.lookback_start, p.end],
+        _sentiment_series(db, data)
+    _negative_terms(db, data)
+
+
+ALERTS = "marts.fct_crisis_alerts"
+ALERT_EVENTS = "marts.fct_crisis_alert_events"
+HOURLY = "marts.fct_sentiment_hourly"
+SENTIMENT_TEXTS = "intermediate.int_sentiment_texts"
+SHARE_BASELINE_DAYS = 7  # = crisis.share_baseline_days (default): the negative-share baseline of the chart
+TOP_TERMS = 8  # negative_terms rows kept
+ALERT_COLUMNS = (
+    "brand_id",
+    "opened_date",
+    "updated_at",
+    "closed_at",
+    "status",
+    "level_name",
+    "current_level",
+    "current_level_name",
+    "last_triggered_at",
+    "platforms",
+    "trigger",
+    "peak_negative",
+    "negative_texts",
+    "max_reach",
+    "top_terms",
+    "sample_interaction_keys",
+    "playbook",
+    "playbook_codes",
+    "calendar_action",
+    "calendar_plan_ids",
+)
+
+
+def _local_date(db: _Db, table: str, date_column: str, ts_column: str) -> str:
+    if db.has(table, date_column):
+        return date_column
+    return f"cast({ts_column} + interval {TZ_OFFSET_HOURS} hour as date)"
+
+
+def split_ids(value: Any) -> list[str]:
+    """'a, b,c' -> ['a', 'b', 'c']; None/NaN -> []."""
+    if value is None or (isinstance(value, float) and value != value):
+        return []
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def _crisis_alerts(db: _Db, data: ReportData) -> None:
+    p = data.period
+    opened = _local_date(db, ALERTS, "opened_date", "opened_at")
+    if db.has(ALERTS, "closed_at"):
+        active = f"(closed_at is null or cast(closed_at + interval {TZ_OFFSET_HOURS} hour as date) >= ?)"
+    else:  # without closing times only the alerts opened in the period are known to be active in it
+        active = f"{opened} >= ?"
+    alerts = db.df(
+        f"select * from {ALERTS} where {opened} <= ? and {active} order by opened_at, alert_id",
+        [p.end, p.start],
+    )
+    for column in ALERT_COLUMNS:
+        if column not in alerts:
+            alerts[column] = None
+    data.alerts = alerts
+    if _need(db, data, ALERT_EVENTS, "alert_id", "event_seq", "event_at", "event", "level"):
+        ids = [str(a) for a in alerts["alert_id"]]
+        if ids:
+            events = db.df(
+                f"select * from {ALERT_EVENTS} where list_contains(?, alert_id) order by event_at, event_seq",
+                [ids],
             )
-            daily["negative_share"] = _ratio(daily["negative"], daily["mentions"])
-            data.sentiment_daily = daily
+            order = {a: i for i, a in enumerate(ids)}
+            events["_alert"] = events["alert_id"].map(order)
+            events = events.sort_values(["_alert", "event_seq"], kind="stable").drop(columns="_alert")
+            data.alert_events = events.reset_index(drop=True)
+        else:
+            data.alert_events = pd.DataFrame(columns=["alert_id", "event_seq", "event_at", "event", "level"])
+    plan_ids = sorted({i for v in alerts["calendar_plan_ids"] for i in split_ids(v)})
+    calendar = "marts.fct_content_calendar"
+    if plan_ids and db.has(calendar, "plan_id", "planned_date", "platform"):
+        title = "title" if db.has(calendar, "title") else "cast(null as varchar)"
+        data.alert_calendar = db.df(
+            f"""
+            select plan_id, planned_date, platform, {title} as title
+            from {calendar} where list_contains(?, plan_id)
+            order by planned_date, plan_id
+            """,
+            [plan_ids],
+        )
+
+
+def _sentiment_series(db: _Db, data: ReportData) -> None:
+    p = data.period
+    hour_col = db.first_column(HOURLY, ("hour_at", "hour_start", "hour", "date_hour"))
+    if db.has(HOURLY, "hour_date"):
+        day = "hour_date"
+    elif hour_col is not None:
+        day = f"cast({hour_col} + interval {TZ_OFFSET_HOURS} hour as date)"
+    else:
+        data.missing.add(HOURLY)
+        return
+    own = "is_own_brand" if db.has(HOURLY, "is_own_brand") else "true"
+    positive = "positive" if db.has(HOURLY, "positive") else "cast(null as bigint)"
+    data.sentiment_daily = db.df(
+        f"""
+        with days as (
+            select {day} as date_day, sum(mentions) as mentions, sum(negative) as negative,
+                sum({positive}) as positive
+            from {HOURLY}
+            where {own} and {day} between ? and ?
+            group by 1
+        ),
+        based as (
+            select *, sum(negative) over w as baseline_negative, sum(mentions) over w as baseline_mentions
+            from days
+            window w as (
+                order by date_day
+                range between interval {SHARE_BASELINE_DAYS} day preceding and interval 1 day preceding
+            )
+        )
+        select * from based where date_day >= ? order by date_day
+        """,
+        [p.lookback_start - timedelta(days=SHARE_BASELINE_DAYS), p.end, p.lookback_start],
+    )
+    d = data.sentiment_daily
+    d["negative_share"] = _ratio(d["negative"], d["mentions"])
+    d["positive_share"] = _ratio(d["positive"], d["mentions"])
+    d["baseline_share"] = _ratio(d["baseline_negative"], d["baseline_mentions"])
+    sums = ", ".join(
+        f"sum({expr}) filter (where {day} between ? and ?) as {name}{suffix}"
+        for suffix in ("", "_prev")
+        for expr, name in (("mentions", "mentions"), ("negative", "negative"), (positive, "positive"))
+    )
+    params = [p.start, p.end] * 3 + [p.prev_start, p.prev_end] * 3 + [p.prev_start, p.end]
+    brand_key = "brand_id" if db.has(HOURLY, "brand_id") else "brand"
+    data.sentiment_brands = _shares(
+        db.df(
+            f"""
+            select {brand_key} as brand_id, max(brand) as brand, bool_or({own}) as is_own_brand, {sums}
+            from {HOURLY}
+            where {day} between ? and ?
+            group by 1
+            order by bool_or({own}) desc, max(brand), 1
+            """,
+            params,
+        )
+    )
+    data.sentiment_platforms = _shares(
+        db.df(
+            f"""
+            select platform, {sums}
+            from {HOURLY}
+            where {own} and {day} between ? and ?
+            group by platform
+            order by platform
+            """,
+            params,
+        )
+    )
+
+
+def _shares(frame: pd.DataFrame) -> pd.DataFrame:
+    for suffix in ("", "_prev"):
+        frame[f"negative_share{suffix}"] = _ratio(frame[f"negative{suffix}"], frame[f"mentions{suffix}"])
+        frame[f"positive_share{suffix}"] = _ratio(frame[f"positive{suffix}"], frame[f"mentions{suffix}"])
+    return frame
+
+
+def _negative_terms(db: _Db, data: ReportData) -> None:
+    cols = ("is_own_brand", "sentiment_label", "crisis_terms", "created_date")
+    if not db.has(SENTIMENT_TEXTS, *cols):
+        return
+    p = data.period
+    data.negative_terms = db.df(
+        f"""
+        with terms as (
+            select created_date, trim(unnest(string_split(crisis_terms, '|'))) as term
+            from {SENTIMENT_TEXTS}
+            where is_own_brand and sentiment_label = 'negative' and crisis_terms is not null
+                and created_date between ? and ?
+        )
+        select
+            term,
+            count(*) filter (where created_date between ? and ?) as texts,
+            count(*) filter (where created_date between ? and ?) as texts_prev
+        from terms
+        where term <> ''
+        group by term
+        having count(*) filter (where created_date between ? and ?) > 0
+        order by texts desc, term
+        limit {TOP_TERMS}
+        """,
+        [p.prev_start, p.end, p.start, p.end, p.prev_start, p.prev_end, p.start, p.end],
+    )
 
 
 def _competitors(db: _Db, data: ReportData) -> None:

@@ -5,7 +5,7 @@ NaN render as an em dash so a missing figure never looks like a zero."""
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 Lang = Literal["zh", "en"]
@@ -132,6 +132,13 @@ def fmt_date(value: date | None, lang: Lang = "zh") -> str:
     if is_missing(value) or value is None:
         return MISSING
     return f"{value.year}年{value.month}月{value.day}日" if lang == "zh" else value.isoformat()
+
+
+def fmt_datetime(value: datetime | None, lang: Lang = "zh") -> str:
+    """A wall-clock time to the minute: 2026年9月16日 20:00 / 2026-09-16 20:00."""
+    if value is None or is_missing(value):
+        return MISSING
+    return f"{fmt_date(value.date(), lang)} {value.hour:02d}:{value.minute:02d}"
 
 
 def fmt_range(start: date, end: date, lang: Lang = "zh") -> str:

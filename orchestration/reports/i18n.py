@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from ingestion.config import CRISIS_LEVELS, PLAYBOOK_STEPS
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 
@@ -79,8 +81,28 @@ TEXT: dict[str, dict[str, str]] = {
         "suggestions_rules": "规则与阈值",
         "evidence": "依据",
         "threshold": "阈值",
-        "sentiment_alerts": "本期预警",
-        "sentiment_daily": "负面声量占比（每日）",
+        "sentiment_alerts": "舆情预警（本期开启、期末仍未关闭或本期关闭的预警）",
+        "sentiment_daily": "本品牌每日负面占比与基线",
+        "sentiment_baseline": "基线（前 {days} 天负面占比）",
+        "alerts_note": "时间为北京时间；状态、关闭时间与时间线按数仓中的最新数据（可能晚于报告期末）。级别取预警达到的最高级别（1 级特别严重 … 4 级一般）。",
+        "alerts_none": "本报告期内没有舆情预警，期末也没有未关闭的预警。",
+        "alert_open": "进行中",
+        "alert_closed": "已关闭",
+        "level": "{level} 级 · {name}",
+        "level_short": "{level} 级",
+        "level_paren": "{level} 级（{name}）",
+        "playbook_caption": "处置预案（按预警最高级别）与排期处置",
+        "calendar_caption": "预警要求暂停 / 复核的排期内容",
+        "calendar_items": "{action} {count} 条",
+        "timeline_caption": "预警时间线",
+        "sentiment_own": "本品牌（{brand}）本期负面占比 {neg}（对比期 {neg_prev}，{neg_change}），正面占比 {pos}（对比期 {pos_prev}，{pos_change}）；共 {texts} 条文本（评论、私信与舆情提及中精确到分钟的文本）。",
+        "sentiment_platforms_caption": "本品牌各平台情感：本期 vs 对比期",
+        "sentiment_brands_caption": "各品牌情感对比（本期 vs 对比期）",
+        "sentiment_brands_note": "本品牌计入评论、私信与舆情提及，竞品只计入舆情提及，对比时请留意口径差异。",
+        "negative_terms_caption": "本品牌负面文本中的危机词（文本条数）",
+        "tile_alerts": "舆情预警",
+        "tile_alerts_open": "进行中 {count}",
+        "tile_negative_share": "负面占比",
         "prev_short": "对比期",
         "current_short": "本期",
         "total": "合计",
@@ -143,8 +165,28 @@ TEXT: dict[str, dict[str, str]] = {
         "suggestions_rules": "Rules and thresholds",
         "evidence": "Evidence",
         "threshold": "Threshold",
-        "sentiment_alerts": "Alerts this period",
-        "sentiment_daily": "Negative share (daily)",
+        "sentiment_alerts": "Crisis alerts (opened in the period, open at its end or closed during it)",
+        "sentiment_daily": "Own brand's daily negative share and baseline",
+        "sentiment_baseline": "Baseline (negative share of the previous {days} days)",
+        "alerts_note": "Times in Beijing time; status, closing times and the timeline follow the warehouse's latest data (possibly after the period end). The level is the most severe one the alert reached (1 most severe … 4 general).",
+        "alerts_none": "No crisis alert in this period, and none open at its end.",
+        "alert_open": "open",
+        "alert_closed": "closed",
+        "level": "Level {level} · {name}",
+        "level_short": "Level {level}",
+        "level_paren": "Level {level} ({name})",
+        "playbook_caption": "Playbook (of the alert's peak level) and calendar action",
+        "calendar_caption": "Scheduled content the alerts pause or review",
+        "calendar_items": "{action} {count} item(s)",
+        "timeline_caption": "Alert timeline",
+        "sentiment_own": "Own brand ({brand}): negative share {neg} this period (previous {neg_prev}, {neg_change}), positive share {pos} (previous {pos_prev}, {pos_change}); {texts} texts (comments, messages and listening mentions timed to the minute).",
+        "sentiment_platforms_caption": "Own brand's sentiment per platform: this period vs previous",
+        "sentiment_brands_caption": "Sentiment per brand (this period vs previous)",
+        "sentiment_brands_note": "The own brand counts comments, messages and listening mentions; competitors only listening mentions: mind the difference when comparing.",
+        "negative_terms_caption": "Crisis terms in the own brand's negative texts (texts)",
+        "tile_alerts": "Crisis alerts",
+        "tile_alerts_open": "{count} open",
+        "tile_negative_share": "Negative share",
         "prev_short": "Previous",
         "current_short": "This period",
         "total": "Total",
@@ -234,6 +276,32 @@ COLUMNS: dict[str, dict[str, str]] = {
         "level": "级别",
         "opened_at": "开启时间",
         "trigger": "触发",
+        "alert_no": "#",
+        "alert_status": "状态",
+        "closed_at": "关闭时间",
+        "platforms": "涉及平台",
+        "top_terms": "高频危机词",
+        "peak_negative": "峰值负面/小时",
+        "negative_texts": "负面文本",
+        "max_reach": "最大作者粉丝",
+        "playbook": "处置预案",
+        "calendar_action": "排期处置",
+        "action": "处置",
+        "planned_date": "计划日期",
+        "title": "标题",
+        "plan_id": "排期ID",
+        "event_at": "时间",
+        "event": "事件",
+        "level_change": "级别变化",
+        "negative": "负面",
+        "texts": "文本",
+        "anomaly_score": "异常分",
+        "spread": "扩散平台数",
+        "reach": "影响力（作者粉丝）",
+        "negative_share": "负面占比",
+        "positive_share": "正面占比",
+        "prev": "对比期",
+        "term": "危机词",
         "week": "周",
         "rule": "规则",
     },
@@ -315,6 +383,32 @@ COLUMNS: dict[str, dict[str, str]] = {
         "level": "Level",
         "opened_at": "Opened",
         "trigger": "Trigger",
+        "alert_no": "#",
+        "alert_status": "Status",
+        "closed_at": "Closed",
+        "platforms": "Platforms",
+        "top_terms": "Top terms",
+        "peak_negative": "Peak negative / hour",
+        "negative_texts": "Negative texts",
+        "max_reach": "Largest author (followers)",
+        "playbook": "Playbook",
+        "calendar_action": "Calendar action",
+        "action": "Action",
+        "planned_date": "Planned",
+        "title": "Title",
+        "plan_id": "Plan ID",
+        "event_at": "Time",
+        "event": "Event",
+        "level_change": "Level change",
+        "negative": "Negative",
+        "texts": "Texts",
+        "anomaly_score": "Anomaly score",
+        "spread": "Platforms spread",
+        "reach": "Reach (author followers)",
+        "negative_share": "Negative share",
+        "positive_share": "Positive share",
+        "prev": "Previous",
+        "term": "Term",
         "week": "Week",
         "rule": "Rule",
     },
@@ -390,6 +484,8 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "designer": "设计",
         },
         "funnel": {"exposures": "曝光", "interactions": "互动", "orders": "订单"},
+        "alert_event": {"opened": "开启", "escalated": "升级", "deescalated": "降级", "closed": "关闭"},
+        "calendar_action": {"pause": "暂停", "review": "复核"},
     },
     "en": {
         "platform": {
@@ -460,6 +556,13 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "designer": "Designer",
         },
         "funnel": {"exposures": "Exposures", "interactions": "Interactions", "orders": "Orders"},
+        "alert_event": {
+            "opened": "opened",
+            "escalated": "escalated",
+            "deescalated": "de-escalated",
+            "closed": "closed",
+        },
+        "calendar_action": {"pause": "Pause", "review": "Review"},
     },
 }
 
@@ -490,3 +593,71 @@ def scope_label(lang: Lang, scope: str, account_names: dict[tuple[str, str], str
         name = (account_names or {}).get((platform, account), account)
         return f"{label(lang, 'platform', platform)} · {name}"
     return scope
+
+
+# ----------------------------------------------------------------------------------------------- crisis
+# Level names and playbook steps come from ingestion.config (CRISIS_LEVELS, PLAYBOOK_STEPS), the one place of
+# their zh / en labels; the marts carry the Chinese ones only.
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except (TypeError, ValueError):
+        return True
+
+
+def _level(value: object) -> int | None:
+    if _is_missing(value):
+        return None
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+def level_label(lang: Lang, level: object, fallback_name: object = None, *, paren: bool = False) -> str:
+    """1 -> '1 级 · 特别严重' / 'Level 1 · most severe' (paren: '1 级（特别严重）' / 'Level 1 (most severe)');
+    an unknown level keeps the mart's name."""
+    lv = _level(level)
+    if lv is None:
+        return "—"
+    info = CRISIS_LEVELS.get(lv)
+    if info is not None:
+        name = info.name_zh if lang == "zh" else info.name_en
+    else:
+        name = "" if _is_missing(fallback_name) else str(fallback_name)
+    if not name:
+        return t(lang, "level_short", level=lv)
+    return t(lang, "level_paren" if paren else "level", level=lv, name=name)
+
+
+def level_short(lang: Lang, level: object) -> str:
+    lv = _level(level)
+    return "—" if lv is None else t(lang, "level_short", level=lv)
+
+
+def playbook_steps(lang: Lang, codes: object, level: object = None) -> list[str]:
+    """The playbook's step labels: the '|'-joined codes of the alert, else the level's playbook."""
+    found = [] if _is_missing(codes) else [c.strip() for c in str(codes).split("|") if c.strip()]
+    if not found:
+        lv = _level(level)
+        found = list(CRISIS_LEVELS[lv].playbook) if lv is not None and lv in CRISIS_LEVELS else []
+    return [PLAYBOOK_STEPS[c][0 if lang == "zh" else 1] if c in PLAYBOOK_STEPS else c for c in found]
+
+
+def platform_list(lang: Lang, value: object) -> str:
+    """'douyin,weibo' -> '抖音、微博' / 'Douyin, Weibo'."""
+    if _is_missing(value):
+        return "—"
+    names = [label(lang, "platform", p.strip()) for p in str(value).split(",") if p.strip()]
+    return ("、" if lang == "zh" else ", ").join(names) or "—"
+
+
+def terms_text(lang: Lang, value: object) -> str:
+    """The marts' '过敏(52)、假货(41)' with an English list separator for English readers."""
+    if _is_missing(value) or not str(value).strip():
+        return "—"
+    return str(value) if lang == "zh" else str(value).replace("、", ", ")

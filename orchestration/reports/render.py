@@ -14,12 +14,13 @@ import jinja2
 import pandas as pd
 
 from orchestration.reports import charts
-from orchestration.reports.build import ReportData, gather
+from orchestration.reports.build import SHARE_BASELINE_DAYS, ReportData, gather, local_time, split_ids
 from orchestration.reports.format import (
     MISSING,
     Lang,
     fmt_count,
     fmt_date,
+    fmt_datetime,
     fmt_hour,
     fmt_minutes,
     fmt_money,
@@ -29,7 +30,18 @@ from orchestration.reports.format import (
     fmt_ratio,
     is_missing,
 )
-from orchestration.reports.i18n import SECTION_IDS, col, label, scope_label, t
+from orchestration.reports.i18n import (
+    SECTION_IDS,
+    col,
+    label,
+    level_label,
+    level_short,
+    platform_list,
+    playbook_steps,
+    scope_label,
+    t,
+    terms_text,
+)
 from orchestration.reports.pdf import PdfOutcome, html_to_pdf
 from orchestration.reports.suggestions import (
     DEFAULT_THRESHOLDS,
@@ -832,46 +844,328 @@ def _sec_service(data: ReportData, lang: Lang, th: Thresholds) -> Section:
 
 
 def _sec_sentiment(data: ReportData, lang: Lang) -> Section:
+    """Crisis alerts of the period (table, playbook, calendar items, timeline), then the own brand's
+    sentiment: period vs previous per platform, the daily negative share against its baseline, the brands
+    compared and the crisis terms of negative texts."""
     sec = Section("sentiment", t(lang, "sec_sentiment"), False)
-    if data.alerts is None and data.sentiment_daily is None:
+    if data.alerts is None and data.sentiment_platforms is None and data.sentiment_daily is None:
         sec.blocks.append(
             _note(t(lang, "no_data_yet", tables="marts.fct_sentiment_hourly, marts.fct_crisis_alerts"))
         )
         return sec
     sec.present = True
+    own = _own_totals(data, lang)
+    if own is not None:
+        sec.blocks.append(_note(own))
+    _alert_blocks(sec, data, lang)
+    _sentiment_blocks(sec, data, lang)
+    return sec
+
+
+def _sums(frame: pd.DataFrame, *columns: str) -> list[float | None]:
+    return [_num(pd.to_numeric(frame[c], errors="coerce").sum(min_count=1)) for c in columns]
+
+
+def _share(num: float | None, den: float | None) -> float | None:
+    return num / den if num is not None and den else None
+
+
+def _pp_change(cur: float | None, prev: float | None, lang: Lang) -> str:
+    return fmt_pp(cur - prev, lang) if cur is not None and prev is not None else MISSING
+
+
+def own_shares(data: ReportData) -> dict[str, float | None] | None:
+    """The own brand's texts, negative and positive share in the period and the previous period."""
+    sp = data.sentiment_platforms
+    if sp is None or sp.empty:
+        return None
+    texts, neg, pos, texts_prev, neg_prev, pos_prev = _sums(
+        sp, "mentions", "negative", "positive", "mentions_prev", "negative_prev", "positive_prev"
+    )
+    return {
+        "texts": texts,
+        "texts_prev": texts_prev,
+        "negative_share": _share(neg, texts),
+        "negative_share_prev": _share(neg_prev, texts_prev),
+        "positive_share": _share(pos, texts),
+        "positive_share_prev": _share(pos_prev, texts_prev),
+    }
+
+
+def _own_totals(data: ReportData, lang: Lang) -> str | None:
+    shares = own_shares(data)
+    if shares is None:
+        return None
+    brand = MISSING
+    sb = data.sentiment_brands
+    if sb is not None and not sb.empty:
+        own_rows = sb[sb["is_own_brand"].fillna(False).astype(bool)]
+        if not own_rows.empty:
+            brand = str(own_rows.iloc[0]["brand"])
+    neg, neg_prev = shares["negative_share"], shares["negative_share_prev"]
+    pos, pos_prev = shares["positive_share"], shares["positive_share_prev"]
+    return t(
+        lang,
+        "sentiment_own",
+        brand=brand,
+        neg=fmt_pct(neg),
+        neg_prev=fmt_pct(neg_prev),
+        neg_change=_pp_change(neg, neg_prev, lang),
+        pos=fmt_pct(pos),
+        pos_prev=fmt_pct(pos_prev),
+        pos_change=_pp_change(pos, pos_prev, lang),
+        texts=fmt_count(shares["texts"], lang),
+    )
+
+
+def _alert_time(value: Any, lang: Lang) -> str:
+    return fmt_datetime(local_time(value), lang)
+
+
+def _level_cls(level: Any) -> str:
+    v = _num(level)
+    return f"level level-{int(v)}" if v is not None else ""
+
+
+def _alert_blocks(sec: Section, data: ReportData, lang: Lang) -> None:
     alerts = data.alerts
     if alerts is None:
         sec.blocks.append(_missing_note(lang, ["marts.fct_crisis_alerts"]))
-    elif alerts.empty:
-        sec.blocks.append(_empty_note(lang, ["marts.fct_crisis_alerts"]))
+        return
+    if alerts.empty:
+        sec.blocks.append(_note(t(lang, "alerts_none")))
+        return
+    sec.blocks.append(_note(t(lang, "alerts_note")))
+    records = alerts.to_dict("records")
+    headers = [
+        col(lang, c)
+        for c in (
+            "alert_no",
+            "level",
+            "alert_status",
+            "opened_at",
+            "closed_at",
+            "platforms",
+            "top_terms",
+            "peak_negative",
+            "negative_texts",
+            "max_reach",
+        )
+    ]
+    rows = []
+    for i, r in enumerate(records, 1):
+        is_open = str(r.get("status")) == "open" or (
+            is_missing(r.get("closed_at")) and is_missing(r.get("status"))
+        )
+        status = t(lang, "alert_open") if is_open else t(lang, "alert_closed")
+        rows.append(
+            [
+                Cell(str(i)),
+                Cell(level_label(lang, r["level"], r.get("level_name")), _level_cls(r["level"])),
+                Cell(status, "neg nowrap" if is_open else "nowrap"),
+                Cell(_alert_time(r["opened_at"], lang), "nowrap"),
+                Cell(
+                    t(lang, "alert_open")
+                    if is_missing(r.get("closed_at"))
+                    else _alert_time(r["closed_at"], lang),
+                    "nowrap",
+                ),
+                Cell(platform_list(lang, r.get("platforms"))),
+                Cell(terms_text(lang, r.get("top_terms"))),
+                Cell(fmt_count(r.get("peak_negative"), lang)),
+                Cell(fmt_count(r.get("negative_texts"), lang)),
+                Cell(fmt_count(r.get("max_reach"), lang)),
+            ]
+        )
+    sec.blocks.append(_table(Table(headers, rows, t(lang, "sentiment_alerts"), numeric_from=7)))
+    # the playbook of each alert's peak level and what it does to the content calendar
+    sep = "；" if lang == "zh" else "; "
+    rows = []
+    for i, r in enumerate(records, 1):
+        steps = playbook_steps(lang, r.get("playbook_codes"), r["level"])
+        action = r.get("calendar_action")
+        items = split_ids(r.get("calendar_plan_ids"))
+        calendar = (
+            t(lang, "calendar_items", action=label(lang, "calendar_action", action), count=len(items))
+            if not is_missing(action)
+            else MISSING
+        )
+        rows.append(
+            [
+                Cell(str(i)),
+                Cell(level_label(lang, r["level"], r.get("level_name")), _level_cls(r["level"])),
+                Cell(sep.join(f"{n}. {step}" for n, step in enumerate(steps, 1)) or MISSING),
+                Cell(calendar),
+                Cell(MISSING if is_missing(r.get("trigger")) else str(r["trigger"])),
+            ]
+        )
+    headers = [col(lang, c) for c in ("alert_no", "level", "playbook", "calendar_action", "trigger")]
+    sec.blocks.append(_table(Table(headers, rows, t(lang, "playbook_caption"), numeric_from=99)))
+    _alert_calendar_block(sec, data, lang, records)
+    _alert_timeline_block(sec, data, lang, records)
+
+
+def _alert_calendar_block(sec: Section, data: ReportData, lang: Lang, records: list[dict[str, Any]]) -> None:
+    known: dict[str, dict[str, Any]] = {}
+    if data.alert_calendar is not None:
+        known = {str(r["plan_id"]): r for r in data.alert_calendar.to_dict("records")}
+    rows = []
+    for i, r in enumerate(records, 1):
+        action = r.get("calendar_action")
+        for plan_id in split_ids(r.get("calendar_plan_ids")):
+            item = known.get(plan_id, {})
+            rows.append(
+                [
+                    Cell(str(i)),
+                    Cell(label(lang, "calendar_action", action) if not is_missing(action) else MISSING),
+                    Cell(fmt_date(_day(item.get("planned_date")), lang), "nowrap"),
+                    Cell(label(lang, "platform", item.get("platform"))),
+                    Cell(MISSING if is_missing(item.get("title")) else str(item["title"])),
+                    Cell(plan_id, "nowrap"),
+                ]
+            )
+    if rows:
+        headers = [
+            col(lang, c) for c in ("alert_no", "action", "planned_date", "platform", "title", "plan_id")
+        ]
+        sec.blocks.append(_table(Table(headers, rows, t(lang, "calendar_caption"), numeric_from=99)))
+
+
+def _alert_timeline_block(sec: Section, data: ReportData, lang: Lang, records: list[dict[str, Any]]) -> None:
+    events = data.alert_events
+    if events is None:
+        sec.blocks.append(_missing_note(lang, ["marts.fct_crisis_alert_events"]))
+        return
+    number = {str(r["alert_id"]): i for i, r in enumerate(records, 1)}
+    rows = []
+    for e in events.to_dict("records"):
+        previous, level = _num(e.get("previous_level")), _num(e.get("level"))
+        if previous is None or previous == level:
+            change = level_short(lang, level)
+        else:
+            change = f"{level_short(lang, previous)} → {level_short(lang, level)}"
+        event = str(e.get("event"))
+        rows.append(
+            [
+                Cell(str(number.get(str(e["alert_id"]), MISSING))),
+                Cell(_alert_time(e["event_at"], lang), "nowrap"),
+                Cell(label(lang, "alert_event", event), "neg" if event in ("opened", "escalated") else ""),
+                Cell(change, _level_cls(level)),
+                Cell(fmt_count(e.get("negative"), lang)),
+                Cell(fmt_count(e.get("mentions"), lang)),
+                Cell(fmt_ratio(e.get("anomaly_score"), 1)),
+                Cell(fmt_count(e.get("platforms"), lang)),
+                Cell(fmt_count(e.get("reach"), lang)),
+            ]
+        )
+    if rows:
+        headers = [
+            col(lang, c)
+            for c in (
+                "alert_no",
+                "event_at",
+                "event",
+                "level_change",
+                "negative",
+                "texts",
+                "anomaly_score",
+                "spread",
+                "reach",
+            )
+        ]
+        sec.blocks.append(_table(Table(headers, rows, t(lang, "timeline_caption"), numeric_from=4)))
+
+
+def _share_cells(r: dict[str, Any], lang: Lang) -> list[Cell]:
+    neg, neg_prev = _num(r.get("negative_share")), _num(r.get("negative_share_prev"))
+    pos, pos_prev = _num(r.get("positive_share")), _num(r.get("positive_share_prev"))
+    rise = neg - neg_prev if neg is not None and neg_prev is not None else None
+    return [
+        Cell(fmt_pct(neg)),
+        Cell(fmt_pct(neg_prev)),
+        Cell(_pp_change(neg, neg_prev, lang), "neg" if rise is not None and rise > 0 else ""),
+        Cell(fmt_pct(pos)),
+        Cell(fmt_pct(pos_prev)),
+        Cell(_pp_change(pos, pos_prev, lang)),
+    ]
+
+
+SHARE_COLUMNS = ("negative_share", "prev", "change", "positive_share", "prev", "change")
+
+
+def _sentiment_blocks(sec: Section, data: ReportData, lang: Lang) -> None:
+    sp = data.sentiment_platforms
+    if sp is None:
+        sec.blocks.append(_missing_note(lang, ["marts.fct_sentiment_hourly"]))
+        return
+    if sp.empty or not (_sums(sp, "mentions")[0] or _sums(sp, "mentions_prev")[0]):
+        sec.blocks.append(_empty_note(lang, ["marts.fct_sentiment_hourly"]))
     else:
-        headers = [col(lang, c) for c in ("level", "opened_at", "platform", "trigger", "status")]
+        headers = [col(lang, c) for c in ("platform", "texts", "negative", *SHARE_COLUMNS)]
         rows = [
             [
-                Cell(str(r.get("level_name") or r.get("level")), f"level level-{r.get('level')}"),
-                Cell(str(r.get("opened_at"))[:16]),
-                Cell(str(r.get("platforms") or MISSING)),
-                Cell(str(r.get("trigger") or MISSING)),
-                Cell(str(r.get("status") or MISSING)),
+                Cell(label(lang, "platform", r["platform"])),
+                Cell(fmt_count(r["mentions"], lang)),
+                Cell(fmt_count(r["negative"], lang)),
+                *_share_cells(r, lang),
             ]
-            for r in alerts.to_dict("records")
+            for r in sp.to_dict("records")
+            if _num(r["mentions"]) or _num(r["mentions_prev"])  # a platform silent in both periods: no row
         ]
-        sec.blocks.append(_table(Table(headers, rows, t(lang, "sentiment_alerts"), numeric_from=99)))
+        shares = own_shares(data) or {}
+        texts, negative = _sums(sp, "mentions", "negative")
+        rows.append(
+            [
+                Cell(t(lang, "total"), "total"),
+                Cell(fmt_count(texts, lang), "total"),
+                Cell(fmt_count(negative, lang), "total"),
+                *[Cell(c.text, f"{c.cls} total".strip()) for c in _share_cells(shares, lang)],
+            ]
+        )
+        sec.blocks.append(_table(Table(headers, rows, t(lang, "sentiment_platforms_caption"))))
     sd = data.sentiment_daily
     if sd is not None and not sd.empty:
+        labels = [_short_date(d) for d in sd["date_day"]]
         sec.blocks.append(
             _chart(
                 charts.line_chart(
                     "sentiment-negative-share",
-                    [_short_date(d) for d in sd["date_day"]],
-                    [charts.Series(t(lang, "sentiment_daily"), [_num(v) for v in sd["negative_share"]])],
+                    labels,
+                    [
+                        charts.Series(col(lang, "negative_share"), [_num(v) for v in sd["negative_share"]]),
+                        charts.Series(
+                            t(lang, "sentiment_baseline", days=SHARE_BASELINE_DAYS),
+                            [_num(v) for v in sd["baseline_share"]],
+                            dashed=True,
+                        ),
+                    ],
                     title=t(lang, "sentiment_daily"),
                     empty_text=t(lang, "no_chart_data"),
                     y_format=fmt_pct,
                 )
             )
         )
-    return sec
+    sb = data.sentiment_brands
+    if sb is not None and len(sb) > 1:
+        sec.blocks.append(_note(t(lang, "sentiment_brands_note")))
+        headers = [col(lang, c) for c in ("brand", "texts", *SHARE_COLUMNS)]
+        rows = [
+            [
+                Cell(str(r["brand"]), "own" if bool(r["is_own_brand"]) else ""),
+                Cell(fmt_count(r["mentions"], lang)),
+                *_share_cells(r, lang),
+            ]
+            for r in sb.to_dict("records")
+        ]
+        sec.blocks.append(_table(Table(headers, rows, t(lang, "sentiment_brands_caption"))))
+    terms = data.negative_terms
+    if terms is not None and not terms.empty:
+        headers = [col(lang, "term"), t(lang, "current_short"), t(lang, "prev_short")]
+        rows = [
+            [Cell(str(r["term"])), Cell(fmt_count(r["texts"], lang)), Cell(fmt_count(r["texts_prev"], lang))]
+            for r in terms.to_dict("records")
+        ]
+        sec.blocks.append(_table(Table(headers, rows, t(lang, "negative_terms_caption"))))
 
 
 def _sec_competitors(data: ReportData, lang: Lang) -> Section:
@@ -1169,6 +1463,20 @@ def _summary(data: ReportData, lang: Lang, suggestions: Sequence[Suggestion]) ->
         rate_prev = met_prev / eligible_prev if eligible_prev else None
         delta = fmt_pp(rate - rate_prev, lang) if rate is not None and rate_prev is not None else MISSING
         tiles.append(Tile(col(lang, "sla"), fmt_pct(rate), f"{vs} {delta}"))
+    shares = own_shares(data)
+    if shares is not None and shares["negative_share"] is not None:
+        delta = _pp_change(shares["negative_share"], shares["negative_share_prev"], lang)
+        tiles.append(Tile(t(lang, "tile_negative_share"), fmt_pct(shares["negative_share"]), f"{vs} {delta}"))
+    if data.alerts is not None:
+        open_count = int((data.alerts["status"] == "open").sum())
+        tiles.append(
+            Tile(
+                t(lang, "tile_alerts"),
+                str(len(data.alerts)),
+                t(lang, "tile_alerts_open", count=open_count),
+                "status-off_track" if open_count else "",
+            )
+        )
     tiles.append(Tile(t(lang, "suggestions_tile"), str(len(suggestions))))
     return tiles
 
@@ -1221,6 +1529,10 @@ tr { page-break-inside: avoid; break-inside: avoid; }
 .status-off_track { color: var(--bad); background: var(--bad-bg); }
 .status-no_target, .status-not_applicable { color: var(--muted); }
 .neg { color: var(--bad); }
+.level { font-weight: 600; white-space: nowrap; }
+.level-1, .level-2 { color: var(--bad); }
+.level-3 { color: var(--risk); }
+.level-4 { color: var(--muted); }
 .pos { color: var(--ok); }
 .current, .own, .total { font-weight: 600; }
 .dq-warn { color: var(--risk); font-weight: 600; }

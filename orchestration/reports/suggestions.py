@@ -17,7 +17,13 @@ Rules (thresholds: `Thresholds`):
 - sla_below_target: a platform x channel with at least `sla_min_inbound` SLA-eligible inbound in the period
   answers below `sla_target` of them within SLA.
 - calendar_on_time: a platform with at least `on_time_min_items` published calendar items in the period
-  publishes below `on_time_target` of them on time."""
+  publishes below `on_time_target` of them on time.
+- crisis_open: a crisis alert of the period (marts.fct_crisis_alerts) is still open (status open): follow the
+  playbook of its level (ingestion.config CRISIS_LEVELS / PLAYBOOK_STEPS) and pause or review the calendar
+  items it names.
+- negative_share_rise: the own brand's negative share (negative / texts, fct_sentiment_hourly) rose by at
+  least `negative_share_rise` (fraction points) against the previous period, with at least
+  `negative_share_min_texts` texts in each period: review the period's top crisis terms."""
 
 from __future__ import annotations
 
@@ -29,10 +35,12 @@ from typing import Any
 
 import pandas as pd
 
+from orchestration.reports.build import local_time, split_ids
 from orchestration.reports.format import (
     Lang,
     fmt_count,
     fmt_date,
+    fmt_datetime,
     fmt_hour,
     fmt_minutes,
     fmt_money,
@@ -40,7 +48,14 @@ from orchestration.reports.format import (
     fmt_pp,
     is_missing,
 )
-from orchestration.reports.i18n import label, scope_label
+from orchestration.reports.i18n import (
+    label,
+    level_label,
+    platform_list,
+    playbook_steps,
+    scope_label,
+    terms_text,
+)
 
 
 @dataclass(frozen=True)
@@ -57,16 +72,20 @@ class Thresholds:
     sla_min_inbound: int = 20  # SLA-eligible inbound per platform x channel in the period
     on_time_target: float = 0.80  # calendar items published on time / published
     on_time_min_items: int = 5  # published calendar items per platform in the period
+    negative_share_rise: float = 0.03  # own brand's negative share >= previous period's + this (3 points)
+    negative_share_min_texts: int = 100  # own-brand texts in each of the two periods
 
 
 DEFAULT_THRESHOLDS = Thresholds()
 # a figure exactly at a threshold reaches it: comparisons allow for binary rounding (1.2 x 0.1 > 0.12 in floats)
 EPS = 1e-9
 RULE_ORDER = (
+    "crisis_open",
     "growth_off_track",
     "uplift_off_track",
     "sla_below_target",
     "calendar_on_time",
+    "negative_share_rise",
     "format_gap",
     "best_hour",
     "kol_tier_cpe",
@@ -382,6 +401,87 @@ def calendar_on_time(calendar: pd.DataFrame | None, th: Thresholds = DEFAULT_THR
     return out
 
 
+def crisis_open(alerts: pd.DataFrame | None, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
+    """alerts: alert_id, opened_at (UTC), status, level, platforms, peak_negative, max_reach, top_terms,
+    playbook_codes, calendar_action, calendar_plan_ids, trigger: one suggestion per open alert, most severe
+    level first."""
+    out: list[Suggestion] = []
+    if alerts is None or alerts.empty or "status" not in alerts:
+        return out
+    rows = alerts[alerts["status"] == "open"].sort_values(["level", "opened_at"], kind="stable")
+    for r in rows.to_dict("records"):
+        level = int(r["level"])
+        plan_ids = split_ids(r.get("calendar_plan_ids"))
+        out.append(
+            Suggestion(
+                "crisis_open",
+                str(r["alert_id"]),
+                1,
+                {
+                    "alert_id": str(r["alert_id"]),
+                    "level": level,
+                    "level_name": r.get("level_name"),
+                    "opened_at": local_time(r["opened_at"]),
+                    "platforms": r.get("platforms"),
+                    "peak_negative": _num(r.get("peak_negative")),
+                    "max_reach": _num(r.get("max_reach")),
+                    "top_terms": r.get("top_terms"),
+                    "playbook_codes": r.get("playbook_codes"),
+                    "calendar_action": None if is_missing(r.get("calendar_action")) else r["calendar_action"],
+                    "calendar_plan_ids": plan_ids,
+                    "trigger": None if is_missing(r.get("trigger")) else str(r["trigger"]),
+                },
+            )
+        )
+    return out
+
+
+def negative_share_rise(
+    own_platforms: pd.DataFrame | None,
+    terms: pd.DataFrame | None = None,
+    th: Thresholds = DEFAULT_THRESHOLDS,
+) -> list[Suggestion]:
+    """own_platforms: the own brand's mentions, negative, mentions_prev, negative_prev per platform (summed
+    here); terms: term, texts (the period's crisis terms in negative texts, most frequent first)."""
+    if own_platforms is None or own_platforms.empty:
+        return []
+    texts, negative = (_num(pd.to_numeric(own_platforms[c]).sum()) for c in ("mentions", "negative"))
+    texts_prev, negative_prev = (
+        _num(pd.to_numeric(own_platforms[c]).sum()) for c in ("mentions_prev", "negative_prev")
+    )
+    if texts is None or texts_prev is None or negative is None or negative_prev is None:
+        return []
+    if min(texts, texts_prev) < th.negative_share_min_texts or min(texts, texts_prev) <= 0:
+        return []
+    share, share_prev = negative / texts, negative_prev / texts_prev
+    if share - share_prev < th.negative_share_rise - EPS:
+        return []
+    top = (
+        []
+        if terms is None or terms.empty
+        else [(str(r.term), int(r.texts)) for r in terms.itertuples() if _num(r.texts)][:5]
+    )
+    return [
+        Suggestion(
+            "negative_share_rise",
+            "own",
+            2,
+            {
+                "share": share,
+                "share_prev": share_prev,
+                "rise": share - share_prev,
+                "negative": int(negative),
+                "texts": int(texts),
+                "negative_prev": int(negative_prev),
+                "texts_prev": int(texts_prev),
+                "terms": top,
+                "threshold": th.negative_share_rise,
+                "min_texts": th.negative_share_min_texts,
+            },
+        )
+    ]
+
+
 def derive(data: Any, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
     """Every rule over a build.ReportData; ordered by priority, then rule (stable: each rule's own order)."""
     names = data.account_names()
@@ -389,6 +489,8 @@ def derive(data: Any, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
         *pace_off_track(data.scorecard, data.period.as_of, th, names),
         *sla_below_target(data.service, th),
         *calendar_on_time(data.calendar, th),
+        *crisis_open(data.alerts, th),
+        *negative_share_rise(data.sentiment_platforms, data.negative_terms, th),
         *format_gap(data.content_by_format, th),
         *best_hour(data.content_by_hour, th),
         *kol_tier_cpe(data.kols, th),
@@ -646,6 +748,90 @@ def _ev_calendar(s: Suggestion, lang: Lang) -> list[tuple[str, str]]:
     ]
 
 
+def _text_crisis(s: Suggestion, lang: Lang) -> str:
+    e = s.evidence
+    zh = lang == "zh"
+    level = level_label(lang, e["level"], e["level_name"], paren=True)
+    steps = playbook_steps(lang, e["playbook_codes"], e["level"])
+    opened = fmt_datetime(e["opened_at"], lang)
+    where = platform_list(lang, e["platforms"])
+    items = len(e["calendar_plan_ids"])
+    action = e["calendar_action"]
+    if zh:
+        text = (
+            f"{level}舆情预警仍未关闭（{opened} 开启，涉及{where}）：请按该级别预案处置：{' → '.join(steps)}"
+        )
+        if action and items:
+            text += f"；{label(lang, 'calendar_action', action)}相关排期内容 {items} 条"
+        return text + "。"
+    text = (
+        f"{level} crisis alert opened {opened} on {where} is still open: follow the level's playbook: "
+        f"{' → '.join(steps)}"
+    )
+    if action and items:
+        text += f"; {label(lang, 'calendar_action', action).lower()} the {items} related scheduled item(s)"
+    return text + "."
+
+
+def _ev_crisis(s: Suggestion, lang: Lang) -> list[tuple[str, str]]:
+    e = s.evidence
+    zh = lang == "zh"
+    lines = [
+        ("峰值负面/小时" if zh else "Peak negative / hour", fmt_count(e["peak_negative"], lang)),
+        ("最大作者粉丝" if zh else "Largest author (followers)", fmt_count(e["max_reach"], lang)),
+        ("高频危机词" if zh else "Top terms", terms_text(lang, e["top_terms"])),
+    ]
+    if e["trigger"]:
+        lines.append(("触发规则" if zh else "Trigger", e["trigger"]))
+    if e["calendar_plan_ids"]:
+        lines.append(("相关排期" if zh else "Scheduled items", ", ".join(e["calendar_plan_ids"])))
+    lines.append(("阈值" if zh else "Threshold", "状态 = 进行中" if zh else "status = open"))
+    return lines
+
+
+def _terms_list(lang: Lang, terms: list[tuple[str, int]]) -> str:
+    return ("、" if lang == "zh" else ", ").join(f"{term}({count})" for term, count in terms)
+
+
+def _text_negative_rise(s: Suggestion, lang: Lang) -> str:
+    e = s.evidence
+    share, prev, rise = fmt_pct(e["share"]), fmt_pct(e["share_prev"]), fmt_pp(e["rise"], lang)
+    terms = _terms_list(lang, e["terms"])
+    if lang == "zh":
+        what = f"本期高频负面词（{terms}）" if terms else "本期负面文本的集中问题"
+        return (
+            f"本品牌负面占比 {share}，较对比期 {prev} 上升 {rise}：请复盘{what}对应的内容、商品与客服话术，"
+            f"必要时提前准备回应口径。"
+        )
+    what = (
+        f"the period's top negative terms ({terms})"
+        if terms
+        else "what the period's negative texts are about"
+    )
+    return (
+        f"The own brand's negative share rose to {share} from {prev} ({rise}): review {what} and the content, "
+        f"products and service replies behind them; prepare a response line if needed."
+    )
+
+
+def _ev_negative_rise(s: Suggestion, lang: Lang) -> list[tuple[str, str]]:
+    e = s.evidence
+    zh = lang == "zh"
+    return [
+        ("负面 / 文本（本期）" if zh else "Negative / texts (period)", f"{e['negative']} / {e['texts']}"),
+        (
+            "负面 / 文本（对比期）" if zh else "Negative / texts (previous)",
+            f"{e['negative_prev']} / {e['texts_prev']}",
+        ),
+        (
+            "阈值" if zh else "Threshold",
+            f"上升 ≥ {fmt_pp(e['threshold'], lang)}，每期 ≥ {e['min_texts']} 条"
+            if zh
+            else f"rise ≥ {fmt_pp(e['threshold'], lang)}, ≥ {e['min_texts']} texts each period",
+        ),
+    ]
+
+
 _TEXT = {
     "format_gap": _text_format_gap,
     "growth_off_track": _text_growth,
@@ -654,6 +840,8 @@ _TEXT = {
     "best_hour": _text_hour,
     "sla_below_target": _text_sla,
     "calendar_on_time": _text_calendar,
+    "crisis_open": _text_crisis,
+    "negative_share_rise": _text_negative_rise,
 }
 _EVIDENCE = {
     "format_gap": _ev_format_gap,
@@ -663,6 +851,8 @@ _EVIDENCE = {
     "best_hour": _ev_hour,
     "sla_below_target": _ev_sla,
     "calendar_on_time": _ev_calendar,
+    "crisis_open": _ev_crisis,
+    "negative_share_rise": _ev_negative_rise,
 }
 
 
@@ -670,6 +860,7 @@ def describe_rules(lang: Lang, th: Thresholds = DEFAULT_THRESHOLDS) -> list[tupl
     """(rule, threshold) in words, for the report's rule table."""
     if lang == "zh":
         return [
+            ("舆情预警未关闭", "本期预警状态为进行中：按其级别的处置预案执行，并暂停 / 复核其涉及的排期内容"),
             (
                 "KPI 进度落后",
                 f"当前考核期{'、'.join(label(lang, 'kpi', k) for k in th.pace_kpis)}状态为"
@@ -690,11 +881,21 @@ def describe_rules(lang: Lang, th: Thresholds = DEFAULT_THRESHOLDS) -> list[tupl
                 f"该时段互动率 ≥ 平台平均 ×(1+{fmt_pct(th.hour_min_relative)})，该时段 ≥ {th.hour_min_posts} 篇",
             ),
             (
+                "负面占比上升",
+                f"本品牌负面占比较对比期上升 ≥ {fmt_pp(th.negative_share_rise, lang)}，每期 ≥ "
+                f"{th.negative_share_min_texts} 条文本",
+            ),
+            (
                 "达人层级 CPE",
                 f"最低 CPE 层级 ≤ 其他层级合计 ×(1−{fmt_pct(th.kol_cpe_margin)})，每层 ≥ {th.kol_min_rows} 次合作",
             ),
         ]
     return [
+        (
+            "Crisis alert open",
+            "an alert of the period is still open: follow its level's playbook and pause / review the scheduled "
+            "content it names",
+        ),
         (
             "KPI off pace",
             f"{', '.join(th.pace_kpis)} status in the current horizon is {', '.join(th.pace_statuses)} (an account "
@@ -716,6 +917,11 @@ def describe_rules(lang: Lang, th: Thresholds = DEFAULT_THRESHOLDS) -> list[tupl
         (
             "Best posting hour",
             f"hour's ER ≥ platform ER × (1 + {fmt_pct(th.hour_min_relative)}), ≥ {th.hour_min_posts} posts in that hour",
+        ),
+        (
+            "Negative share rising",
+            f"own brand's negative share ≥ previous period's + {fmt_pp(th.negative_share_rise, lang)}, ≥ "
+            f"{th.negative_share_min_texts} texts in each period",
         ),
         (
             "KOL tier CPE",

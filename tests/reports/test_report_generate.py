@@ -93,6 +93,35 @@ def test_sample_sections_and_periods(reports: dict[str, ReportResult], warehouse
         assert "execution" in zh.sections_present
 
 
+def test_sample_crisis_week(warehouse: Path, tmp_path: Path) -> None:
+    """The sample's negative burst on the evening of 2026-09-16 (Asia/Shanghai) is one level-1 alert in the
+    week report of 09-14 .. 09-20, with the level-1 playbook, its timeline and the own brand's negative share
+    rising against the week before; the week of the default as-of (November) has no alert."""
+    if not has_table(warehouse, "marts", "fct_crisis_alerts"):
+        pytest.skip("this sample build predates the crisis marts (issue 6)")
+    pages = {
+        lang: write_report(
+            warehouse, tmp_path, period="week", lang=lang, as_of=date(2026, 9, 20), pdf=False
+        ).html_path.read_text(encoding="utf-8")
+        for lang in LANGS
+    }
+    zh = pages["zh"][
+        pages["zh"].index('<section id="sentiment"') : pages["zh"].index('<section id="competitors"')
+    ]
+    en = pages["en"][
+        pages["en"].index('<section id="sentiment"') : pages["en"].index('<section id="competitors"')
+    ]
+    alerts = zh[zh.index(t("zh", "sentiment_alerts")) :]
+    alerts = alerts[: alerts.index("</table>")]
+    assert alerts.count("<tr>") == 2  # the header and one alert
+    assert "1 级 · 特别严重" in alerts and "2026年9月16日 2" in alerts and "1.2亿" in alerts
+    assert "1. 启动应急预案；2. 成立危机处理小组" in zh and t("zh", "timeline_caption") in zh
+    assert "Level 1 · most severe" in en and "1. Start the emergency plan; 2. Convene the crisis team" in en
+    assert 'data-rule="negative_share_rise"' in pages["zh"]
+    november = write_report(warehouse, tmp_path, period="week", lang="zh", pdf=False)
+    assert t("zh", "alerts_none") in november.html_path.read_text(encoding="utf-8")
+
+
 def test_numbers_are_formatted_for_chinese_readers(reports: dict[str, ReportResult]) -> None:
     zh = reports["zh"].html_path.read_text(encoding="utf-8")
     en = reports["en"].html_path.read_text(encoding="utf-8")
