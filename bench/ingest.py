@@ -17,47 +17,18 @@ import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections import defaultdict
 from pathlib import Path
 
 import duckdb
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.measure import PeakRSS, cpu
 from ingestion.engine import IngestOptions, ingest
 from ingestion.landing import classify, iter_deliveries
 from ingestion.readers.detect import read_document
-
-
-class PeakRSS:
-    """Samples this process's RSS every 50 ms (ru_maxrss cannot be reset between phases)."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        p = psutil.Process()
-        while not self._stop.is_set():
-            self.peak = max(self.peak, p.memory_info().rss)
-            time.sleep(0.05)
-
-    def __enter__(self) -> PeakRSS:
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._t.join()
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def families(landing: Path) -> dict[str, list[Path]]:
@@ -147,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     peak = 0
     rows_total = 0
     if not args.formats_only:
-        with PeakRSS() as rss:
+        with PeakRSS(0.05) as rss:
             c0, t0 = cpu(), time.perf_counter()
             result = ingest(IngestOptions(tree, wh, key, "bench"))
             wall, cpu_s = time.perf_counter() - t0, cpu() - c0
@@ -168,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     # per-family fanops figures from the manifest, against DuckDB on the same bytes
     fams = families(tree)
     ref = duckdb.connect(str(work / "baseline.duckdb"))
-    with PeakRSS() as rss2:
+    with PeakRSS(0.05) as rss2:
         base = duckdb_load(fams, ref)
     ref.close()
     # fanops time per file format is not separable inside one run: ingest each format's files alone

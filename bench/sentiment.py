@@ -14,50 +14,19 @@ Prints wall time, CPU time and peak RSS per phase. Not part of `make test` (`mak
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.measure import PeakRSS, cpu
 from ingestion.sentiment.evaluate import binary_metrics, evaluate, format_report, short_social_texts
 from ingestion.sentiment.model import load_corpus, load_scorer
-
-
-class PeakRSS:
-    """Samples this process's RSS every 20 ms (ru_maxrss cannot be reset between phases)."""
-
-    def __init__(self) -> None:
-        self.peak = 0
-        self._stop = threading.Event()
-        self._t = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        p = psutil.Process()
-        while not self._stop.is_set():
-            self.peak = max(self.peak, p.memory_info().rss)
-            time.sleep(0.02)
-
-    def __enter__(self) -> PeakRSS:
-        self._t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._t.join()
-
-
-def cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
 
 
 def phase(name: str, fn: Callable[[], Any]) -> Any:
