@@ -15,11 +15,9 @@ from typing import Any
 from dagster import (
     AssetKey,
     AssetSelection,
-    DagsterRunStatus,
     DefaultScheduleStatus,
     DefaultSensorStatus,
     RunRequest,
-    RunsFilter,
     ScheduleDefinition,
     SensorEvaluationContext,
     SensorResult,
@@ -34,18 +32,13 @@ from ingestion.sentiment.store import text_dataset_ids
 from orchestration.crisis.assets import NOTIFICATIONS_KEY, TEXT_SCORES_KEY
 from orchestration.dbt.translator import FanopsDbtTranslator, is_daily, model_layer_and_area
 from orchestration.ingestion.assets import ACCOUNTS_DATASET, dataset_asset_key
+from orchestration.ingestion.sensors import active_run_skip
 from orchestration.resources import FanopsSettings
 
 CRISIS_JOB_NAME = "crisis_job"
 CRISIS_AREA = "crisis"
 CRISIS_CRON = "5 * * * *"  # hourly, five minutes past the hour (Asia/Shanghai)
 REGISTRY_DATASETS = (ACCOUNTS_DATASET, "ops/competitor_brands")  # accounts and brand keywords
-ACTIVE_STATUSES = [
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-]
 
 
 def crisis_dbt_keys(manifest: Mapping[str, Any]) -> list[AssetKey]:
@@ -170,9 +163,9 @@ def build_crisis_sensor(job):
     def _crisis_sensor(context: SensorEvaluationContext, fanops: FanopsSettings) -> SensorResult | SkipReason:
         from ingestion.engine import pending_files
 
-        active = context.instance.get_runs(filters=RunsFilter(statuses=ACTIVE_STATUSES), limit=1)
-        if active:  # DuckDB: one writer; a reader blocks writers
-            return SkipReason(f"run {active[0].run_id} is in progress; checking again later")
+        busy = active_run_skip(context)
+        if busy is not None:
+            return busy
         try:
             pending = pending_text_files(pending_files(fanops.landing_path, fanops.warehouse_path))
         except Exception as exc:

@@ -26,6 +26,14 @@ ACTIVE_STATUSES = [
 ]
 
 
+def active_run_skip(context: SensorEvaluationContext) -> SkipReason | None:
+    """DuckDB: one writer per file, and a reader blocks writers; do not read while a run may be writing."""
+    active = context.instance.get_runs(filters=RunsFilter(statuses=ACTIVE_STATUSES), limit=1)
+    if active:
+        return SkipReason(f"run {active[0].run_id} is in progress; checking again later")
+    return None
+
+
 def pending_digest(paths: list[str]) -> str:
     """Cursor value: sha256 of the sorted pending paths, so one set of new files fires once."""
     return hashlib.sha256("\n".join(sorted(paths)).encode("utf-8")).hexdigest()
@@ -37,10 +45,9 @@ def pending_digest(paths: list[str]) -> str:
     description="Requests an ingest run when files not yet in ops.file_manifest appear under the landing root.",
 )
 def landing_sensor(context: SensorEvaluationContext, fanops: FanopsSettings) -> SensorResult | SkipReason:
-    # DuckDB: one writer per file, and a reader blocks writers; do not read while a run may be writing.
-    active = context.instance.get_runs(filters=RunsFilter(statuses=ACTIVE_STATUSES), limit=1)
-    if active:
-        return SkipReason(f"run {active[0].run_id} is in progress; checking again later")
+    busy = active_run_skip(context)
+    if busy is not None:
+        return busy
     try:
         pending = pending_files(fanops.landing_path, fanops.warehouse_path)
     except Exception as exc:  # a locked warehouse or a missing landing root: try again next tick

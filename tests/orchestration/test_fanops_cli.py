@@ -32,7 +32,7 @@ def fanops(
 
 def test_parser_lists_only_existing_commands() -> None:
     help_text = build_parser().format_help()
-    for command in ("run", "build", "ingest", "check", "synth", "docs", "ui", "dq", "report"):
+    for command in ("run", "build", "ingest", "crisis", "check", "synth", "docs", "ui", "dq", "report"):
         assert command in help_text
     for absent in ("publish",):
         assert absent not in help_text.split("positional arguments")[-1].split("options")[0]

@@ -169,6 +169,24 @@ def test_new_model_version_rescored_everything(
     assert score_new_texts(con, scorer=other).texts_scored == 0
 
 
+def test_a_new_label_band_relabels_every_text(con: duckdb.DuckDBPyConnection, scorer: SentimentScorer) -> None:
+    """crisis.scorer's band is part of the stored version: changing it in fanops.yaml relabels every text."""
+    score_new_texts(con, scorer=scorer)
+    r = score_new_texts(con, scorer=scorer, negative_below=-0.9, positive_above=0.9)
+    assert (r.texts_scored, r.texts_rescored) == (len(DISTINCT), len(DISTINCT))
+    assert r.model_version == f"{scorer.model_version}~-0.9..0.9"
+    labels = con.execute(
+        "SELECT sentiment_label, min(sentiment_score), max(sentiment_score) FROM sentiment.text_scores GROUP BY 1"
+    ).fetchall()
+    for label, low, high in labels:  # each label obeys the new band
+        if label == "neutral":
+            assert -0.9 <= low and high <= 0.9
+        elif label == "positive":
+            assert low > 0.9
+        else:
+            assert high < -0.9
+
+
 def test_failed_run_rolls_back(con: duckdb.DuckDBPyConnection, scorer: SentimentScorer) -> None:
     score_new_texts(con, scorer=scorer)
 
