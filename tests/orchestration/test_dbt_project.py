@@ -13,7 +13,7 @@ import pytest
 import yaml
 from dagster import AssetKey
 
-from ingestion.config import ConfigError, FanopsConfig, parse_config
+from ingestion.config import ConfigError, CrisisConfig, FanopsConfig, parse_config
 from orchestration.dbt.assets import (
     ALL_PARTITIONS_TAG,
     FULL_RUN_PARTITIONS,
@@ -27,6 +27,7 @@ from orchestration.dbt.project import (
     DBT_PROJECT_DIR,
     HASH_FILE,
     ManifestError,
+    crisis_dbt_vars,
     dbt_vars,
     manifest_is_fresh,
     prepare_manifest,
@@ -132,6 +133,7 @@ def test_vars_follow_fanops_yaml_as_of_and_window() -> None:
         "quality_high_percentile": 0.75,
         "quality_standard_percentile": 0.25,
         "quality_min_baseline_posts": 10,
+        **crisis_dbt_vars(CrisisConfig()),  # the crisis defaults (tests/dbt/crisis check their values)
         "as_of": "2025-04-02",
         "window_start": "2025-03-01",
         "window_end": "2025-03-03",
