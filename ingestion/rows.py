@@ -506,6 +506,15 @@ def _table_checks(
                     break
 
 
+def _hashable(value: Any) -> Any:
+    """A cell value for comparing rows: list columns (matched_keywords) come back as lists."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
+
+
 def _conflicting_duplicates(
     t: TableDecl, arrays: dict[str, pa.Array], problems: dict[int, list[Problem]], add: Any
 ) -> None:
@@ -537,7 +546,7 @@ def _conflicting_duplicates(
         if kt in dup_keys and all(v is not None for v in kt):
             groups.setdefault(kt, []).append(i)
     for kt, rows in groups.items():
-        values = {tuple(arrays[v][i].as_py() for v in value_cols) for i in rows}
+        values = {tuple(_hashable(arrays[v][i].as_py()) for v in value_cols) for i in rows}
         if len(values) <= 1:
             continue  # identical duplicates load; staging keeps one
         key_txt = ", ".join(f"{k}={v}" for k, v in zip(keys, kt))

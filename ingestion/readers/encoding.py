@@ -62,10 +62,11 @@ def decode_text(data: bytes) -> tuple[str, str]:
         try:
             return codecs.decode(data, "utf-8-sig"), "utf-8-sig"
         except UnicodeDecodeError as exc:
+            offset = len(UTF8_BOM) + exc.start  # the codec counts from after the BOM; the file from its start
             raise FileRejected(
                 "encoding_undetected",
-                f"file has a UTF-8 byte-order mark but is not valid UTF-8 (byte offset {exc.start})",
-                {"offset": exc.start},
+                f"file has a UTF-8 byte-order mark but is not valid UTF-8 (byte offset {offset})",
+                {"offset": offset},
             ) from None
     try:
         return codecs.decode(data, "utf-8"), "utf-8"

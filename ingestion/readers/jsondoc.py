@@ -37,18 +37,49 @@ def _finite_float(s: str) -> float:
 
 
 _STDLIB = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            if _SURROGATE.search(v) is not None:
+                return True
+        elif isinstance(v, dict):
+            stack.extend(v)
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return False
+
+
+def _stdlib_loads(s: str) -> Any:
+    """The stdlib parser, as strict as orjson about escaped lone UTF-16 surrogates (``"\\ud83d"``): a string
+    holding one is not Unicode text (it cannot be encoded as UTF-8), so the JSON is invalid."""
+    value = _STDLIB.decode(s)
+    if _SURROGATE_ESCAPE.search(s) is not None and _has_lone_surrogate(value):
+        m = _LONE_SURROGATE_ESCAPE.search(s)
+        raise json.JSONDecodeError("lone UTF-16 surrogate escape in a string", s, m.start() if m else 0)
+    return value
 
 
 def _loads(s: str, exact: bool) -> Any:
     if exact:
-        return _STDLIB.decode(s)
+        return _stdlib_loads(s)
     return orjson.loads(s)
 
 
 def _error_pos(text: str) -> tuple[int, str]:
     """Character position and message of the first error in ``text`` per the stdlib parser."""
     try:
-        _STDLIB.decode(text)
+        _stdlib_loads(text)
     except json.JSONDecodeError as exc:
         return exc.pos, exc.msg
     except ValueError as exc:  # a rejected constant / infinite float: position unknown to json
@@ -125,7 +156,10 @@ def read_json(text: str, encoding: str, bom_len: int, *, whole_tried: bool = Fal
                 bad.append((line_no, f"line is JSON {type(obj).__name__}, not one JSON object"))
                 continue
             records.append((line_no, obj))
-        return Document(file_type="jsonl", encoding=encoding, json_lines=records, bad_lines=bad)
+        # a one-line file reads the same either way (§2.2): one line that is not one JSON object is a JSON
+        # file that does not parse (say, a compact API dump cut mid-array), rejected, not a quarantined line
+        if records or len(nonblank) > 1:
+            return Document(file_type="jsonl", encoding=encoding, json_lines=records, bad_lines=bad)
 
     cpos, msg = _error_pos(text)
     codec = "utf-8" if encoding == "utf-8-sig" else encoding
