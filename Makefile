@@ -11,7 +11,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export GX_ANALYTICS_ENABLED := false
 export UV_NO_PROGRESS := 1
 
-.PHONY: help setup browser run build test lint manifest synth-sample ui docs bench clean
+.PHONY: help setup browser run build test lint manifest synth-sample ui docs bench drills clean
 
 help:
 	@echo "make setup         create .venv from uv.lock (idempotent)"
@@ -24,6 +24,7 @@ help:
 	@echo "make synth-sample  regenerate the committed sample under data/sample"
 	@echo "make ui            start the Dagster UI on 127.0.0.1:3000"
 	@echo "make bench         run the benchmarks in bench/ (not part of test)"
+	@echo "make drills        the heavy failure drills: seeded SIGKILL trials, two runs with --wait (~20 min)"
 	@echo "make clean         remove the local warehouse, caches and build output"
 
 # uv: from PATH, else a bootstrap venv with uv from PyPI (no global installs needed).
@@ -94,6 +95,14 @@ bench: setup
 	@set -e; shopt -s nullglob; files=(bench/*.py); \
 	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks in bench/"; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(BIN)/python "$$f"; done
+
+# The failure drills marked `drill` (tests/drills): seeded SIGKILL trials during ingestion, dbt and publish, two
+# runs with --wait; each trial's kill point and rerun time go to build/drills.jsonl (the light variant runs in
+# `make test`).
+drills: setup
+	rm -f build/drills.jsonl
+	FANOPS_DRILL_LOG=$(CURDIR)/build/drills.jsonl $(BIN)/pytest -m drill tests/drills
+	@cat build/drills.jsonl
 
 clean:
 	rm -rf warehouse .dagster_home .mypy_cache .ruff_cache .pytest_cache .hypothesis build bench/out \

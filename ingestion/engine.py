@@ -378,7 +378,9 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     _run_files(run, [x for x in pending if ds_of(x.info) != ACCOUNTS], registry)
     if accounts:
         _retry_unknown_account_rows(run, registry, landing, wanted)
-    _mark_superseded(con, {x.info.dataset.id for x in pending if x.info.dataset is not None})
+    # every dataset of the run, not only those with new files: the marking is idempotent, and a run killed
+    # between a chunk's commit and this update would otherwise leave those files `loaded` for good
+    _mark_superseded(con, wanted)
     for d, r in results.items():
         rows = con.execute(
             "SELECT status, count(*) FROM ops.file_manifest WHERE dataset = ? GROUP BY 1", [d]

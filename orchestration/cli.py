@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,11 @@ from ingestion.config import (
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BUSY = 75  # EX_TEMPFAIL: the warehouse is in use (orchestration.lock); rerun later or --wait
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# One writer: the UI/daemon run queue starts one run at a time, and it counts the in-process runs of `fanops`
+# commands as in progress too (orchestration.lock). Telemetry off.
+DAGSTER_YAML = "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
 
 
 def _quiet_env() -> None:
@@ -73,6 +76,57 @@ def _describe_settings(settings: Settings) -> str:
 
 
 def _materialize(args: argparse.Namespace, mode: str) -> int:
+    """One writer (orchestration.lock): the whole in-process run holds the warehouse lock, after checking
+    that no Dagster run is in progress and that DuckDB opens the file (else naming `fanops rebuild`); the
+    warehouse is CHECKPOINTed after the run, still under the lock."""
+    settings = _settings(args)
+
+    def body() -> int:
+        from orchestration.recovery import cannot_open_message, check_opens, checkpoint
+
+        opens = check_opens(settings.warehouse)
+        if not opens.ok:
+            print(cannot_open_message(settings.warehouse, opens), file=sys.stderr)
+            return EXIT_BUSY if opens.locked else EXIT_FAILED
+        code = _run_in_process(args, mode)
+        problem = checkpoint(settings.warehouse)
+        if problem is not None:
+            print(f"fanops: CHECKPOINT of {settings.warehouse} failed: {problem}", file=sys.stderr)
+        return code
+
+    return with_warehouse_lock(args, settings, body)
+
+
+def with_warehouse_lock(args: argparse.Namespace, settings: Settings, body: Callable[[], int]) -> int:
+    """Run `body` holding the warehouse lock (`--wait SECONDS`, default: refuse at once with exit 75) once no
+    Dagster run of the warehouse's instance is in progress (runs whose process died are marked failed)."""
+    from orchestration.lock import WarehouseBusy, wait_for_idle_instance, warehouse_lock
+
+    wait = float(getattr(args, "wait", None) or 0.0)
+    command = f"fanops {getattr(args, 'command', None) or 'run'}"
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    try:
+        with warehouse_lock(settings.warehouse, wait_seconds=wait, command=command):
+            os.environ["DAGSTER_HOME"] = str(dagster_home_for(settings))
+            from dagster import DagsterInstance
+
+            from orchestration.instance import relax_sqlite_sync
+
+            relax_sqlite_sync()
+            with DagsterInstance.get() as instance:
+                left = max(0.0, wait - (time.monotonic() - started))
+                refusal = wait_for_idle_instance(instance, settings.warehouse, wait_seconds=left)
+            if refusal is not None:
+                print(refusal, file=sys.stderr)
+                return EXIT_BUSY
+            return body()
+    except WarehouseBusy as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _run_in_process(args: argparse.Namespace, mode: str) -> int:
     settings = _settings(args)
     as_of = getattr(args, "as_of", None)
     full_refresh = bool(getattr(args, "full_refresh", False))
@@ -82,9 +136,19 @@ def _materialize(args: argparse.Namespace, mode: str) -> int:
         if not settings.landing.is_dir():
             print(f"fanops: landing root {settings.landing} does not exist", file=sys.stderr)
             return EXIT_USAGE
+    window = _backfill_window(args, settings) if mode in ("run", "build") else None
+    if window == "invalid":
+        return EXIT_USAGE
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(dagster_home_for(settings))
     print(_describe_settings(settings), flush=True)
+    if isinstance(window, tuple):
+        days = (dt.date.fromisoformat(window[1]) - dt.date.fromisoformat(window[0])).days + 1
+        print(
+            f"backfill window: {window[0]} .. {window[1]} ({days} day(s)): the daily models recompute exactly "
+            "these dates, in one dbt invocation",
+            flush=True,
+        )
 
     from dagster import DagsterInstance
 
@@ -116,6 +180,7 @@ def _materialize(args: argparse.Namespace, mode: str) -> int:
                 full_refresh=full_refresh,
                 unit_tests=unit_tests,
                 assets=graph,
+                partition_range=window if isinstance(window, tuple) else None,
             )
         except Failure as exc:  # raised before the run starts (e.g. no daily partition exists yet)
             print(f"fanops: {exc.description}", file=sys.stderr)
@@ -177,6 +242,7 @@ def _report_result(
     if dbt_ran:
         _print_scorecard_and_report(result, settings)
         _print_crisis(result, settings)
+        _print_publication(built)
 
     print()
     dq_lines, dq_errors = run_summary(settings.warehouse, result.run_id)
@@ -245,6 +311,15 @@ def _print_dbt_summary(
                 message = " ".join(str(r.get("message") or "").split())[:200]
                 print(f"  {r['status'].upper():5} {r['unique_id']}: {message}")
     print(f"As-of date: {as_of or _model_as_of(settings)}")
+
+
+def _print_publication(built: dict[str, dict[str, Any]]) -> None:
+    """Where BI reads the marts: the publish/bi_snapshot asset's file, or why it is unchanged."""
+    meta = built.get("publish/bi_snapshot")
+    if meta is None:
+        print("BI publication: not updated in this run (the previous one is unchanged)")
+        return
+    print(f"BI publication: {meta.get('path')} (read-only; {meta.get('seconds')} s)")
 
 
 def _print_scorecard_and_report(result: Any, settings: Settings) -> None:
@@ -325,6 +400,51 @@ def _model_as_of(settings: Settings) -> str:
     return f"{row[0]} (latest date with data for every scope; int_as_of)" if row and row[0] else "unknown"
 
 
+def _backfill_window(args: argparse.Namespace, settings: Settings) -> tuple[str, str] | str | None:
+    """`--from DATE --to DATE` as a partition range (a single-run backfill of the daily facts), None without
+    them, "invalid" (after printing why) when the dates are not a range of existing daily partitions.
+    `--to` defaults to the last partition (today in the config's timezone)."""
+    start, end = getattr(args, "date_from", None), getattr(args, "date_to", None)
+    if start is None and end is None:
+        return None
+    command = f"fanops {args.command}"
+    if start is None:
+        print(f"{command}: --to needs --from (the first day of the backfill)", file=sys.stderr)
+        return "invalid"
+    if getattr(args, "full_refresh", False):
+        print(f"{command}: --full-refresh rebuilds every date; it does not take --from/--to", file=sys.stderr)
+        return "invalid"
+    dates: dict[str, dt.date] = {}
+    for flag, value in (("--from", start), ("--to", end)):
+        if value is None:
+            continue
+        try:
+            dates[flag] = dt.date.fromisoformat(value)
+        except ValueError:
+            print(f"{command}: {flag} {value!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+            return "invalid"
+    from orchestration.dbt.assets import daily_partitions
+
+    partitions = daily_partitions(settings.config)
+    first, last = partitions.get_first_partition_key(), partitions.get_last_partition_key()
+    if first is None or last is None:
+        print(f"{command}: no daily partitions yet (they start on {partitions.start.date()})", file=sys.stderr)
+        return "invalid"
+    lo = dates["--from"].isoformat()
+    hi = dates["--to"].isoformat() if "--to" in dates else last
+    if lo > hi:
+        print(f"{command}: --from {lo} is after --to {hi}", file=sys.stderr)
+        return "invalid"
+    if lo < first or hi > last:
+        print(
+            f"{command}: {lo} .. {hi} is outside the daily partitions {first} .. {last} "
+            f"(a year before plan.start_date to today, {settings.config.timezone})",
+            file=sys.stderr,
+        )
+        return "invalid"
+    return lo, hi
+
+
 def _check_as_of(args: argparse.Namespace, command: str) -> int | None:
     if args.as_of is not None:
         try:
@@ -353,6 +473,54 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return _materialize(args, "ingest")
 
 
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Recovery (orchestration.recovery): move the working warehouse (and its WAL) aside to
+    `<name>.broken-<UTC time>` and rebuild everything from the immutable landing files with a full
+    `fanops run --full-refresh`, all under the warehouse lock."""
+    from orchestration.recovery import check_opens, move_aside
+
+    settings = _settings(args)
+    resolve_pii_key(settings.is_sample)  # the same key as the original loads, or the pseudonyms change
+    if not settings.landing.is_dir():
+        print(f"fanops rebuild: landing root {settings.landing} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    warehouse = settings.warehouse
+
+    def body() -> int:
+        opens = check_opens(warehouse)
+        if opens.locked:
+            print(f"fanops rebuild: {warehouse} is open in another program ({opens.error})", file=sys.stderr)
+            return EXIT_BUSY
+        if not warehouse.exists():
+            state = "does not exist"
+        elif opens.ok:
+            state = "opens fine (rebuilding anyway, as asked)"
+        else:
+            state = f"cannot be opened: {opens.error}"
+        print(f"fanops rebuild: warehouse {warehouse} {state}")
+        print(f"fanops rebuild: every table is rebuilt from the landing files under {settings.landing}")
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("fanops rebuild: not confirmed; pass --yes to rebuild without asking", file=sys.stderr)
+                return EXIT_USAGE
+            answer = input("Move the warehouse aside and rebuild it? [y/N] ").strip().lower()
+            if answer not in ("y", "yes"):
+                print("fanops rebuild: nothing changed")
+                return EXIT_USAGE
+        moved = move_aside(warehouse)
+        for src, dst in moved:
+            print(f"fanops rebuild: moved {src} -> {dst}")
+        args.full_refresh, args.as_of, args.unit_tests = True, None, False
+        started = time.monotonic()
+        code = _materialize(args, "run")  # re-enters the lock this process holds
+        kept = f"; the old file is kept at {moved[0][1]} (delete it when no longer needed)" if moved else ""
+        outcome = "rebuilt" if code == EXIT_OK else "rebuild FAILED (rerun `fanops rebuild` or `fanops run`)"
+        print(f"fanops rebuild: {warehouse} {outcome} in {time.monotonic() - started:.1f} s{kept}")
+        return code
+
+    return with_warehouse_lock(args, settings, body)
+
+
 # ------------------------------------------------------------------------------------------------- check
 
 
@@ -374,6 +542,87 @@ def cmd_dq(args: argparse.Namespace) -> int:
     if index.exists():
         print(("Data Docs: " if args.lang == "en" else "数据文档: ") + str(index))
     return EXIT_FAILED if any(r["status"] == "error" for r in rows) else EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish the marts of the working warehouse for BI by hand, as the publish/bi_snapshot asset does after a
+    green run: refuses (exit 1) while a blocking check fails (`fanops dq`, or the last run's dbt build or
+    data-quality stage did not succeed) or marts are missing, unless --force (the first two only). Holds the
+    warehouse lock like the other writing commands (it checkpoints the warehouse)."""
+    import duckdb
+
+    from orchestration.publish.publish import (
+        PublishError,
+        blocking_dq_failures,
+        last_run_blockers,
+        manual_run_id,
+        publish,
+    )
+
+    settings = _settings(args)
+    warehouse = settings.warehouse
+    if not warehouse.is_file():
+        print(f"fanops publish: no warehouse at {warehouse}: build it first (fanops run)", file=sys.stderr)
+        return EXIT_FAILED
+
+    def body() -> int:
+        refusals: list[str] = []
+        try:
+            blocked = blocking_dq_failures(warehouse)
+        except duckdb.Error as exc:  # a run holds the warehouse
+            print(f"fanops publish: cannot read {warehouse} (is a run writing it?): {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        if blocked:
+            refusals.append(
+                f"{len(blocked)} blocking data-quality check(s) fail (fanops dq): "
+                + ", ".join(blocked[:5])
+                + (f" and {len(blocked) - 5} more" if len(blocked) > 5 else "")
+            )
+        home = warehouse.parent / ".dagster_home"
+        if (home / "dagster.yaml").is_file():
+            from dagster import DagsterInstance
+
+            with DagsterInstance.from_config(str(home)) as instance:
+                last = last_run_blockers(instance)
+            if last is not None:
+                refusals.append(
+                    f"the last run {last[0]} did not finish step(s) {', '.join(last[1])} (a failing dbt test or "
+                    "data-quality stage, or the run was stopped): its marts may be half built"
+                )
+        if refusals and not args.force:
+            for reason in refusals:
+                print(f"fanops publish: refused: {reason}", file=sys.stderr)
+            print(
+                "fanops publish: the previous publication is unchanged. Fix the input and rerun (fanops run), or "
+                "publish anyway with --force.",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
+        for reason in refusals:
+            print(f"fanops publish: WARNING (--force): {reason}", file=sys.stderr)
+        try:
+            result = publish(warehouse, run_id=manual_run_id(), parquet=args.parquet, config=settings.config)
+        except PublishError as exc:
+            print(f"fanops publish: refused: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except duckdb.Error as exc:
+            print(f"fanops publish: failed, the previous publication is unchanged: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        info = result.info
+        print(f"published: {result.target}")
+        print(f"run id: {result.run_id}")
+        print(
+            f"published at {result.published_at.isoformat()} UTC; as of {info.get('as_of_date') or '-'}; "
+            f"{result.bytes / 1e6:.1f} MB in {result.seconds:.2f} s"
+        )
+        if result.parquet_dir is not None:
+            print(f"parquet: {result.parquet_dir}")
+        print("Marts (rows):")
+        for name, rows in sorted(result.rows.items()):
+            print(f"  {name:32} {rows:>10}")
+        return EXIT_OK
+
+    return with_warehouse_lock(args, settings, body)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -642,6 +891,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fanops", description="fanops: fan-operations ELT pipeline.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    lock_opts = argparse.ArgumentParser(add_help=False)  # commands that write the warehouse (orchestration.lock)
+    lock_opts.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="when another fanops command or Dagster run uses the warehouse, wait up to SECONDS for it "
+        "(default 0: refuse at once with exit code 75)",
+    )
+
     dbt_opts = argparse.ArgumentParser(add_help=False)
     dbt_opts.add_argument(
         "--as-of",
@@ -652,30 +911,53 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh", action="store_true", help="rebuild the incremental models from scratch"
     )
     dbt_opts.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        help="backfill: recompute the daily facts from this day YYYY-MM-DD (one run, one dbt invocation)",
+    )
+    dbt_opts.add_argument(
+        "--to", dest="date_to", metavar="DATE", help="backfill: the last day (default: today)"
+    )
+    dbt_opts.add_argument(
         "--unit-tests",
         action="store_true",
         help="also run the dbt unit tests (development/CI; needs the incremental models built once)",
     )
 
     p = sub.add_parser(
-        "run", parents=[common, paths, dbt_opts], help="ingest and build every model in one in-process run"
+        "run",
+        parents=[common, paths, dbt_opts, lock_opts],
+        help="ingest and build every model in one in-process run",
     )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
-        "build", parents=[common, paths, dbt_opts], help="build every dbt model and test (no ingestion)"
+        "build",
+        parents=[common, paths, dbt_opts, lock_opts],
+        help="build every dbt model and test (no ingestion)",
     )
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("ingest", parents=[common, paths], help="materialise the ingestion assets only")
+    p = sub.add_parser(
+        "ingest", parents=[common, paths, lock_opts], help="materialise the ingestion assets only"
+    )
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser(
         "crisis",
-        parents=[common, paths],
+        parents=[common, paths, lock_opts],
         help="the crisis job: new comment/message/mention files -> sentiment -> alerts -> notifications",
     )
     p.set_defaults(func=cmd_crisis)
+
+    p = sub.add_parser(
+        "rebuild",
+        parents=[common, paths, lock_opts],
+        help="recovery: move a warehouse DuckDB cannot open aside and rebuild it from the landing files",
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_rebuild)
 
     p = sub.add_parser(
         "dq", parents=[common, paths], help="latest data-quality status per dataset (dq.validation_results)"
@@ -695,6 +977,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", metavar="DATE", help="report date YYYY-MM-DD (default: the marts' as-of date)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: <warehouse folder>/reports)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "publish",
+        parents=[common, paths, lock_opts],
+        help="publish the marts for BI by hand: <warehouse folder>/published/fanops.duckdb (read-only)",
+    )
+    p.add_argument("--parquet", action="store_true", help="also write published/parquet/<mart>.parquet")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="publish although a blocking check fails (never with marts missing)",
+    )
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("check", parents=[common], help="dry-run export files; writes nothing")
     p.add_argument("files", nargs="+", metavar="FILE")
