@@ -39,6 +39,7 @@ from orchestration.dbt.assets import (
 from orchestration.dbt.project import load_manifest
 from orchestration.ingestion.assets import INGESTION_ASSETS
 from orchestration.kpi.metadata import scorecard_metadata
+from orchestration.publish.assets import build_publish_asset, mart_keys
 from orchestration.quality.assets import validation_results
 from orchestration.quality.checks import build_quality_checks
 from orchestration.reports.assets import build_report_asset
@@ -61,6 +62,7 @@ class PipelineAssets:
     manifest: Any = None  # the parsed dbt manifest the dbt ops were built from
     sentiment: tuple[AssetsDefinition, ...] = (text_scores,)  # before dbt: scores new texts
     crisis: tuple[AssetsDefinition, ...] = (notifications,)  # after the crisis marts
+    publish: tuple[AssetsDefinition, ...] = ()  # publish/bi_snapshot, after every mart (not in crisis runs)
 
     @property
     def all(self) -> list[AssetsDefinition]:
@@ -72,6 +74,7 @@ class PipelineAssets:
             *self.dbt_ops,
             *self.crisis,
             *self.reports,
+            *self.publish,
         ]
 
     @property
@@ -84,7 +87,15 @@ class PipelineAssets:
         if mode == "ingest":
             raise ValueError("an ingest run takes ingest_selection(config), not the whole graph")
         if mode == "build":
-            return [*self.quality, *self.sentiment, *self.dbt_ops, *self.crisis, *self.reports, *self.checks]
+            return [
+                *self.quality,
+                *self.sentiment,
+                *self.dbt_ops,
+                *self.crisis,
+                *self.reports,
+                *self.publish,
+                *self.checks,
+            ]
         return [*self.all, *self.checks]
 
     def crisis_keys(self) -> list[AssetKey]:
@@ -122,6 +133,7 @@ def pipeline_assets(config: FanopsConfig) -> PipelineAssets:
         quality=[validation_results],
         reports=[build_report_asset([AssetKey(["marts", "kpi_scorecard"])])] if dbt_kpi is not None else [],
         manifest=manifest,
+        publish=(build_publish_asset(mart_keys([dbt, *([dbt_kpi] if dbt_kpi else [])])),),
     )
 
 
