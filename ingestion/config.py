@@ -332,6 +332,24 @@ class QualityConfig:
 
 
 @dataclass(frozen=True)
+class SchedulesConfig:
+    """Cron expressions (5 fields, in `timezone`) of the Dagster schedules; all start stopped (the UI starts them)."""
+
+    nightly: str = "30 2 * * *"  # nightly_run: the whole graph for the latest partitions, 02:30
+    crisis: str = "5 * * * *"  # crisis_hourly: the crisis job, five minutes past every hour
+    weekly_report: str = "0 8 * * 1"  # weekly_report: last week's operations report, Mondays 08:00
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    """Retries of a step after a transient failure only (a locked warehouse, a busy landing file): at most
+    `max_retries`, waiting delay_seconds x 2^(retry number) before each (orchestration/retry.py)."""
+
+    max_retries: int = 3
+    delay_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class FanopsConfig:
     timezone: str = "Asia/Shanghai"
     landing: str | None = None
@@ -344,6 +362,8 @@ class FanopsConfig:
     attribution: AttributionConfig = field(default_factory=AttributionConfig)
     notifications: tuple[Channel, ...] = ()
     quality: QualityConfig = field(default_factory=QualityConfig)
+    schedules: SchedulesConfig = field(default_factory=SchedulesConfig)
+    retries: RetryConfig = field(default_factory=RetryConfig)
 
 
 @dataclass(frozen=True)
@@ -796,6 +816,94 @@ def _parse_quality(c: _Checker, raw: Any) -> QualityConfig:
     return QualityConfig(**values)
 
 
+# ------------------------------------------------------------------------------------- schedules, retries
+
+# (field name, lowest, highest, names in order from `lowest`); day of week 0 and 7 are both Sunday
+CRON_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+
+
+def cron_problem(expr: str) -> str | None:
+    """Why `expr` is not a 5-field cron expression (minute hour day-of-month month day-of-week), else None.
+
+    Fields take `*`, numbers, names (jan, mon), ranges `a-b`, steps `*/n` `a-b/n` `a/n` and lists `a,b`
+    (`?` in the day fields); no macros (@daily) or extensions (L, #). Everything accepted here Dagster
+    accepts too (tests/orchestration/test_fanops_config.py checks it against dagster's own validator),
+    without importing dagster: the config loads in `fanops check` too."""
+    fields = expr.split()
+    if len(fields) != 5:
+        return f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}"
+    singles: list[int | None] = []
+    for text, (name, lo, hi, names) in zip(fields, CRON_FIELDS):
+        single: int | None = None
+        for item in text.split(","):
+            base, slash, step = item.partition("/")
+            if slash and (not step.isdigit() or int(step) == 0):
+                return f"{name} {text!r}: the step after / must be a whole number above 0"
+            if base == "*" or (base == "?" and name.startswith("day ") and not slash):
+                continue
+            bounds = base.split("-")
+            if len(bounds) > 2:
+                return f"{name} {text!r}: {item!r} is not a value, range or step"
+            values = []
+            for bound in bounds:
+                if bound.isdigit():
+                    value = int(bound)
+                elif bound.lower() in names:
+                    value = lo + names.index(bound.lower())
+                else:
+                    return f"{name} {text!r}: {bound!r} is not a value ({lo}..{hi})"
+                if not lo <= value <= hi:
+                    return f"{name} {text!r}: {value} is out of range ({lo}..{hi})"
+                values.append(value)
+            if len(values) == 1 and not slash and len(text.split(",")) == 1:
+                single = values[0]
+        singles.append(single)
+    if singles[3] == 2 and singles[2] in (30, 31):
+        return f"day of month {singles[2]} never occurs in February"
+    return None
+
+
+def _parse_schedules(c: _Checker, raw: Any) -> SchedulesConfig:
+    keys = tuple(SchedulesConfig.__dataclass_fields__)
+    d = c.mapping(raw, "schedules", keys)
+    values: dict[str, str] = {}
+    for key in keys:
+        if key not in d:
+            continue
+        value = d[key]
+        if not isinstance(value, str):
+            c.error(
+                f"schedules.{key}", f"expected a cron expression such as '30 2 * * *', got {_describe(value)}"
+            )
+            continue
+        problem = cron_problem(value)
+        if problem is not None:
+            c.error(f"schedules.{key}", f"{value!r} is not a cron expression: {problem}")
+        else:
+            values[key] = " ".join(value.split())
+    return SchedulesConfig(**values)
+
+
+def _parse_retries(c: _Checker, raw: Any) -> RetryConfig:
+    d = c.mapping(raw, "retries", ("max_retries", "delay_seconds"))
+    values: dict[str, Any] = {}
+    if "max_retries" in d:
+        values["max_retries"] = c.integer(d["max_retries"], "retries.max_retries", 0, 20)
+    if "delay_seconds" in d:
+        number = c.number(d["delay_seconds"], "retries.delay_seconds")
+        if number is not None and not 0 <= number <= 3600:
+            c.error("retries.delay_seconds", f"{_fmt(number)} is out of range (0..3600)")
+        elif number is not None:
+            values["delay_seconds"] = number
+    return RetryConfig(**{k: v for k, v in values.items() if v is not None})
+
+
 TOP_KEYS = (
     "timezone",
     "landing",
@@ -808,6 +916,8 @@ TOP_KEYS = (
     "attribution",
     "notifications",
     "quality",
+    "schedules",
+    "retries",
 )
 
 
@@ -868,6 +978,8 @@ def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
         attribution=attribution,
         notifications=_parse_notifications(c, d.get("notifications")),
         quality=_parse_quality(c, d.get("quality")),
+        schedules=_parse_schedules(c, d.get("schedules")),
+        retries=_parse_retries(c, d.get("retries")),
     )
     if c.problems:
         raise ConfigError(c.problems, source)

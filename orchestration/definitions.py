@@ -11,13 +11,14 @@ from __future__ import annotations
 from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from ingestion.config import resolve_settings
+from orchestration.alerts import run_failure_notice
 from orchestration.crisis.jobs import build_crisis_job, build_crisis_sensor, crisis_schedule
 from orchestration.ingestion.sensors import landing_sensor
 from orchestration.jobs import JOBS, all_assets_job
 from orchestration.pipeline import pipeline_assets
 from orchestration.reports.assets import weekly_report_job, weekly_report_schedule
 from orchestration.resources import build_resources
-from orchestration.schedules import daily_run_schedule
+from orchestration.schedules import nightly_run_schedule
 
 settings = resolve_settings()
 PIPELINE = pipeline_assets(settings.config)
@@ -29,13 +30,15 @@ ALL_ASSETS: list[AssetsDefinition] = PIPELINE.all
 ALL_ASSET_CHECKS = PIPELINE.checks
 # the crisis job: texts -> sentiment -> alerts -> notifications, hourly and on new text files
 crisis_job = build_crisis_job(PIPELINE.manifest)
-ALL_SENSORS = [landing_sensor, build_crisis_sensor(crisis_job)]
+# run_failure_notice: a failed run is reported through the notification channels (orchestration.alerts)
+ALL_SENSORS = [landing_sensor, build_crisis_sensor(crisis_job), run_failure_notice]
+CRONS = settings.config.schedules  # schedules: in fanops.yaml
 ALL_SCHEDULES = [
-    daily_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone),
-    crisis_schedule(crisis_job, settings.config.timezone),
+    nightly_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone, CRONS.nightly),
+    crisis_schedule(crisis_job, settings.config.timezone, CRONS.crisis),
 ]
 if PIPELINE.reports:
-    ALL_SCHEDULES.append(weekly_report_schedule(settings.config.timezone))
+    ALL_SCHEDULES.append(weekly_report_schedule(settings.config.timezone, CRONS.weekly_report))
 
 defs = Definitions(
     assets=ALL_ASSETS,

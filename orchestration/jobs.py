@@ -2,7 +2,7 @@
 about twice as fast as the multiprocess default on small graphs.
 
 `all_assets` holds the daily-partitioned dbt facts too, so a launch needs a partition or a range: the
-`daily_run` schedule (and `fanops run`) target the last days with the tag `fanops/all_partitions`
+`nightly_run` schedule (and `fanops run`) target the last days with the tag `fanops/all_partitions`
 (orchestration.dbt.assets.full_run_tags)."""
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The daily schedule: the whole graph, once a day, with the same tags as `fanops run` (stopped by default;
-start it in the UI)."""
+"""The nightly schedule: the whole graph once a night for the latest partitions, with the same tags as
+`fanops run` (stopped by default; start it in the UI). Its cron is `schedules.nightly` of fanops.yaml
+(default 02:30 in the config's timezone, Asia/Shanghai)."""
 
 from __future__ import annotations
 
@@ -13,23 +14,31 @@ from dagster import (
 )
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
+from ingestion.config import SchedulesConfig
 from orchestration.pipeline import run_tags
 
-DAILY_RUN_CRON = "0 6 * * *"  # 06:00 local time: after the overnight exports have landed
+NIGHTLY_SCHEDULE = "nightly_run"
+NIGHTLY_CRON = SchedulesConfig.nightly  # 02:30 local time: after the overnight exports have landed
 
 
-def daily_run_schedule(
-    job: UnresolvedAssetJobDefinition, partitions: DailyPartitionsDefinition, timezone: str
+def nightly_run_schedule(
+    job: UnresolvedAssetJobDefinition,
+    partitions: DailyPartitionsDefinition,
+    timezone: str,
+    cron: str = NIGHTLY_CRON,
 ) -> ScheduleDefinition:
     @schedule(
-        name="daily_run",
+        name=NIGHTLY_SCHEDULE,
         job=job,
-        cron_schedule=DAILY_RUN_CRON,
+        cron_schedule=cron,
         execution_timezone=timezone,
         default_status=DefaultScheduleStatus.STOPPED,
-        description="Ingest new landing files and build every model (what `fanops run` does), daily.",
+        description=(
+            f"Ingest new landing files and build every model for the latest daily partitions (what `fanops run` "
+            f"does), nightly at `{cron}` ({timezone}; schedules.nightly in fanops.yaml)."
+        ),
     )
-    def _daily_run(context: ScheduleEvaluationContext) -> RunRequest:
+    def _nightly_run(context: ScheduleEvaluationContext) -> RunRequest:
         return RunRequest(tags=run_tags("run", partitions, now=context.scheduled_execution_time))
 
-    return _daily_run
+    return _nightly_run

@@ -16,6 +16,7 @@ from dagster_duckdb import DuckDBResource
 from ingestion.sentiment.store import text_dataset_ids
 from orchestration.ingestion.assets import dataset_asset_key
 from orchestration.resources import FanopsSettings
+from orchestration.retry import retry_transient
 
 TEXT_SCORES_KEY = AssetKey(["sentiment", "text_scores"])
 NOTIFICATIONS_KEY = AssetKey(["crisis", "notifications"])
@@ -37,12 +38,17 @@ ALERT_EVENTS_KEY = AssetKey(["marts", "fct_crisis_alert_events"])
 def text_scores(context: AssetExecutionContext, fanops: FanopsSettings, duckdb: DuckDBResource) -> MaterializeResult:
     from ingestion.sentiment import score_new_texts
 
-    scorer = fanops.fanops_config().crisis.scorer
-    with duckdb.get_connection() as con:
-        result = score_new_texts(
-            con, negative_below=scorer.negative_below, positive_above=scorer.positive_above
-        )
-        rows, labels = _score_summary(con)
+    config = fanops.fanops_config()
+    scorer = config.crisis.scorer
+    try:
+        with duckdb.get_connection() as con:
+            result = score_new_texts(
+                con, negative_below=scorer.negative_below, positive_above=scorer.positive_above
+            )
+            rows, labels = _score_summary(con)
+    except Exception as exc:  # a locked warehouse: retried (orchestration.retry)
+        retry_transient(context, exc, config.retries)
+        raise
     context.log.info(
         f"sentiment: {result.texts_scored} new text(s) scored of {result.texts_seen} seen in "
         f"{result.seconds:.1f} s (model {result.model_version})"

@@ -37,7 +37,7 @@ from orchestration.resources import FanopsSettings
 
 CRISIS_JOB_NAME = "crisis_job"
 CRISIS_AREA = "crisis"
-CRISIS_CRON = "5 * * * *"  # hourly, five minutes past the hour (Asia/Shanghai)
+CRISIS_CRON = "5 * * * *"  # hourly, five minutes past the hour (schedules.crisis in fanops.yaml)
 REGISTRY_DATASETS = (ACCOUNTS_DATASET, "ops/competitor_brands")  # accounts and brand keywords
 
 
@@ -98,7 +98,10 @@ def crisis_schedule(job, timezone: str, cron: str = CRISIS_CRON) -> ScheduleDefi
         cron_schedule=cron,
         execution_timezone=timezone,
         default_status=DefaultScheduleStatus.STOPPED,
-        description="The crisis job every hour: alerts from the texts that arrived since the last run.",
+        description=(
+            f"The crisis job at `{cron}` ({timezone}; schedules.crisis in fanops.yaml): alerts from the texts "
+            "that arrived since the last run."
+        ),
     )
 
 

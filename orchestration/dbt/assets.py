@@ -51,6 +51,7 @@ from orchestration.dbt.resource import FanopsDbtCliResource
 from orchestration.dbt.translator import FanopsDbtTranslator, ops_table_key
 from orchestration.ingestion.assets import INGESTION_ASSET_KEYS
 from orchestration.resources import FanopsSettings
+from orchestration.retry import LOCK_TEXT, DbtLockConflict, dbt_lock_conflict, log_mark, retry_transient
 
 DBT_OP_NAME = "dbt_models"
 KPI_OP_NAME = "dbt_kpi"
@@ -285,7 +286,12 @@ def build_dbt_assets(
             f"window={f'{window[0]}..{window[1]}' if window else 'none (incremental by load)'}"
         )
         target = run_target_dir(target_name(context.run.run_id, name), project_dir)
-        ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
+        try:
+            ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
+        except Exception as exc:  # a locked warehouse: retried (orchestration.retry)
+            retry_transient(context, exc, fanops.fanops_config().retries)
+            raise
+        mark = log_mark(target)
         with dbt_environment(fanops.warehouse):
             invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
             try:
@@ -295,6 +301,9 @@ def build_dbt_assets(
                 stop_process(invocation.process)  # never leave a dbt process holding the warehouse
                 raise
             returncode = invocation.process.wait()
+        if returncode != 0 and dbt_lock_conflict(target, mark):  # another process held the warehouse
+            conflict = DbtLockConflict(f"dbt build: {LOCK_TEXT} {fanops.warehouse}")
+            retry_transient(context, conflict, fanops.fanops_config().retries)
         built = {_output_key(context, e) for e in events}
         counts = row_counts(fanops.warehouse, {k: v for k, v in relations.items() if k in built})
         for event in events:

@@ -8,14 +8,17 @@ intermediate -> marts.
 - A model's key is `<layer>/<name>` (`marts/fct_content`), its group `<layer>_<area>` (`marts_content`).
 - Models tagged `daily` (incremental daily facts) are partitioned by Asia/Shanghai day.
 - dbt tests are asset checks, blocking when their severity is error (dagster-dbt's default).
+- Marts carry a freshness policy, so the UI shows a stale mart: the nightly marts warn after 26 h and fail
+  after 30 h without a materialisation, the crisis marts (hourly crisis job) fail after 3 h.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey, PartitionsDefinition
+from dagster import AssetKey, AssetSpec, FreshnessPolicy, PartitionsDefinition
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 
 from orchestration.ingestion.assets import dataset_asset_key
@@ -23,6 +26,15 @@ from orchestration.ingestion.assets import dataset_asset_key
 DAILY_TAG = "daily"
 OPS_SOURCE = "ops"
 RAW_SOURCE = "raw"
+CRISIS_AREA = "crisis"
+# marts built by the nightly run: a day plus the run's slack (warn), plus a failed night's rerun (fail)
+NIGHTLY_FRESHNESS = FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(hours=30), warn_window=dt.timedelta(hours=26)
+)
+# crisis marts: the crisis job runs hourly; three missed hours fail
+CRISIS_FRESHNESS = FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(hours=3), warn_window=dt.timedelta(hours=2)
+)
 
 
 def ops_table_key(table: str) -> AssetKey:
@@ -35,6 +47,16 @@ def model_layer_and_area(props: Mapping[str, Any]) -> tuple[str, str | None]:
     layer = fqn[1] if len(fqn) > 2 else props.get("resource_type", "model")
     area = fqn[2] if len(fqn) > 3 else None
     return str(layer), area
+
+
+def freshness_policy(props: Mapping[str, Any]) -> FreshnessPolicy | None:
+    """The freshness policy of a dbt model: marts only (crisis marts on the hourly window)."""
+    if props.get("resource_type") != "model":
+        return None
+    layer, area = model_layer_and_area(props)
+    if layer != "marts":
+        return None
+    return CRISIS_FRESHNESS if area == CRISIS_AREA else NIGHTLY_FRESHNESS
 
 
 def is_daily(props: Mapping[str, Any]) -> bool:
@@ -70,6 +92,11 @@ class FanopsDbtTranslator(DagsterDbtTranslator):
             layer, _area = model_layer_and_area(props)
             return AssetKey([layer, props["name"]])
         return AssetKey([props["resource_type"], props["name"]])
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        policy = freshness_policy(self.get_resource_props(manifest, unique_id))
+        return spec if policy is None else spec.replace_attributes(freshness_policy=policy)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] != "model":

@@ -15,6 +15,7 @@ from dagster_duckdb import DuckDBResource
 from ingestion.contracts import all_datasets
 from ingestion.engine import DatasetResult, IngestOptions, ingest_with
 from orchestration.resources import FanopsSettings
+from orchestration.retry import retry_transient
 
 ACCOUNTS_DATASET = "ops/accounts"
 MANIFEST_STATUSES = ("loaded", "duplicate", "superseded", "rejected")
@@ -69,8 +70,12 @@ def _build_asset(decl) -> AssetsDefinition:
             datasets={dataset_id},
         )
         # writes go through the shared DuckDB resource: the same FANOPS_WAREHOUSE file dbt will use
-        with duckdb.get_connection() as con:
-            result = ingest_with(con, opts)
+        try:
+            with duckdb.get_connection() as con:
+                result = ingest_with(con, opts)
+        except Exception as exc:  # a locked warehouse or a busy landing file: retried (orchestration.retry)
+            retry_transient(context, exc, fanops.fanops_config().retries)
+            raise
         meta = result_metadata(dataset_id, raw_tables, result.datasets.get(dataset_id))
         log = context.log.info if meta["files_seen"] else context.log.debug
         log(

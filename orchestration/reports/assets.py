@@ -27,7 +27,7 @@ from orchestration.resources import FanopsSettings
 
 REPORT_KEY = AssetKey(["reports", "operations_report"])
 REPORTS_DIR = "reports"
-WEEKLY_REPORT_CRON = "0 8 * * 1"  # Mondays 08:00 local time: last week's report for the weekly meeting
+WEEKLY_REPORT_CRON = "0 8 * * 1"  # Mondays 08:00 local time (schedules.weekly_report in fanops.yaml)
 
 
 def reports_dir(warehouse: str | Path) -> Path:
@@ -89,12 +89,15 @@ weekly_report_job = define_asset_job(
 )
 
 
-def weekly_report_schedule(timezone: str) -> ScheduleDefinition:
+def weekly_report_schedule(timezone: str, cron: str = WEEKLY_REPORT_CRON) -> ScheduleDefinition:
     return ScheduleDefinition(
         name="weekly_report",
         job=weekly_report_job,
-        cron_schedule=WEEKLY_REPORT_CRON,
+        cron_schedule=cron,
         execution_timezone=timezone,
         default_status=DefaultScheduleStatus.STOPPED,
-        description="The weekly operations report, Mondays 08:00 (after the nightly run); start it in the UI.",
+        description=(
+            f"The weekly operations report at `{cron}` ({timezone}; schedules.weekly_report in fanops.yaml), "
+            "after the nightly run; start it in the UI."
+        ),
     )

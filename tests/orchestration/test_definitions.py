@@ -102,7 +102,7 @@ def test_definitions_load() -> None:
     assert defs.resolve_job_def("ingest_job") is not None
     assert defs.resolve_job_def("all_assets") is not None
     assert defs.resolve_sensor_def("landing_sensor") is not None
-    assert defs.resolve_schedule_def("daily_run") is not None
+    assert defs.resolve_schedule_def("nightly_run") is not None
     assert set(defs.resources or {}) >= {"fanops", "duckdb", "dbt"}
 
 
@@ -141,7 +141,7 @@ def test_every_dbt_source_maps_onto_an_ingestion_asset() -> None:
     ingestion = {dataset_asset_key(d.id) for d in all_datasets()}
     assert {k for k in keys if k.path[0] == "raw"} == ingestion
     assert {k.path[0] for k in keys} == {
-        "raw", "ops", "dq", "sentiment", "staging", "intermediate", "marts", "crisis", "reports"
+        "raw", "ops", "dq", "sentiment", "staging", "intermediate", "marts", "crisis", "reports", "publish"
     }
 
 
@@ -186,16 +186,17 @@ def test_dbt_models_layers_groups_partitions_and_checks(dbt_manifest: Path) -> N
     }
 
 
-def test_daily_schedule_requests_what_fanops_run_does() -> None:
+def test_nightly_schedule_requests_what_fanops_run_does() -> None:
     from orchestration.definitions import DAILY_PARTITIONS
     from orchestration.pipeline import run_tags
 
     defs = load_defs()
-    schedule = defs.resolve_schedule_def("daily_run")
+    schedule = defs.resolve_schedule_def("nightly_run")
     assert schedule.execution_timezone == "Asia/Shanghai"
+    assert schedule.cron_schedule == "30 2 * * *"  # 02:30 Asia/Shanghai (schedules.nightly)
     assert defs.resolve_job_def("all_assets").partitions_def == DAILY_PARTITIONS
     assert schedule.default_status.value == "STOPPED"
-    when = dt.datetime(2026, 11, 20, 22, 0, tzinfo=dt.UTC)  # 06:00 on 11-21 in Shanghai
+    when = dt.datetime(2026, 11, 20, 18, 30, tzinfo=dt.UTC)  # 02:30 on 11-21 in Shanghai
     with DagsterInstance.ephemeral() as instance:
         context = build_schedule_context(instance=instance, scheduled_execution_time=when)
         result = schedule.evaluate_tick(context)
@@ -235,3 +236,63 @@ def test_python_assets_after_the_marts_wait_for_a_blocking_quality_check() -> No
         upstream = set(graph.get_ancestor_asset_keys(key))
         if any(k.path[0] == "marts" for k in upstream):
             assert upstream & blocking, key.to_user_string()
+
+
+def test_schedules_take_their_crons_from_the_config() -> None:
+    """Every schedule starts stopped with the cron of `schedules:` in the resolved fanops.yaml; another cron
+    in the config gives schedules at that cron (definitions built from it)."""
+    from ingestion.config import parse_config
+    from orchestration.crisis.jobs import crisis_schedule
+    from orchestration.definitions import DAILY_PARTITIONS, crisis_job, settings
+    from orchestration.jobs import all_assets_job
+    from orchestration.reports.assets import weekly_report_schedule
+    from orchestration.schedules import nightly_run_schedule
+
+    defs = load_defs()
+    crons = settings.config.schedules
+    expected = {
+        "nightly_run": crons.nightly,
+        "crisis_hourly": crons.crisis,
+        "weekly_report": crons.weekly_report,
+    }
+    for name, cron in expected.items():
+        schedule = defs.resolve_schedule_def(name)
+        assert (schedule.cron_schedule, schedule.execution_timezone) == (cron, "Asia/Shanghai"), name
+        assert schedule.default_status.value == "STOPPED"
+    other = parse_config(
+        {"timezone": "UTC", "schedules": {"nightly": "15 1 * * *", "crisis": "*/10 * * * *", "weekly_report": "0 9 * * 5"}}
+    )
+    built = [
+        nightly_run_schedule(all_assets_job, DAILY_PARTITIONS, other.timezone, other.schedules.nightly),
+        crisis_schedule(crisis_job, other.timezone, other.schedules.crisis),
+        weekly_report_schedule(other.timezone, other.schedules.weekly_report),
+    ]
+    assert [(s.cron_schedule, s.execution_timezone) for s in built] == [
+        ("15 1 * * *", "UTC"),
+        ("*/10 * * * *", "UTC"),
+        ("0 9 * * 5", "UTC"),
+    ]
+
+
+def test_marts_carry_freshness_policies() -> None:
+    """The UI marks a mart stale: nightly marts warn after 26 h and fail after 30 h without a
+    materialisation, the crisis marts (hourly crisis job) fail after 3 h; other layers have no policy."""
+    from dagster._core.definitions.freshness import TimeWindowFreshnessPolicy
+
+    graph = load_defs().resolve_asset_graph()
+    windows: dict[str, set[tuple[dt.timedelta, dt.timedelta | None]]] = {}
+    for key in graph.get_all_asset_keys():
+        policy = graph.get(key).freshness_policy
+        if key.path[0] != "marts":
+            assert policy is None, key
+            continue
+        assert isinstance(policy, TimeWindowFreshnessPolicy), key
+        fail = policy.fail_window.to_timedelta()
+        warn = policy.warn_window.to_timedelta() if policy.warn_window else None
+        windows.setdefault(key.path[1], set()).add((fail, warn))
+    hours = dt.timedelta(hours=1)
+    crisis = {name for name, w in windows.items() if w == {(3 * hours, 2 * hours)}}
+    assert crisis == {"fct_crisis_alerts", "fct_crisis_alert_events", "fct_sentiment_hourly"}
+    nightly = {name for name, w in windows.items() if w == {(30 * hours, 26 * hours)}}
+    assert nightly == set(windows) - crisis
+    assert {"fct_content", "fct_account_daily", "kpi_scorecard"} <= nightly

@@ -336,3 +336,76 @@ def test_crisis_overrides_replace_a_levels_rules_only() -> None:
     assert crisis.rules(1) == CrisisConfig().rules(1) and crisis.rules(4) == CrisisConfig().rules(4)
     with pytest.raises(AttributeError):
         crisis.cooldown_hours = 1  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------------------- schedules, retries
+
+
+def test_schedule_and_retry_defaults() -> None:
+    cfg = parse_config({})
+    assert (cfg.schedules.nightly, cfg.schedules.crisis, cfg.schedules.weekly_report) == (
+        "30 2 * * *",  # 02:30 in `timezone` (Asia/Shanghai)
+        "5 * * * *",
+        "0 8 * * 1",
+    )
+    assert (cfg.retries.max_retries, cfg.retries.delay_seconds) == (3, 30.0)
+    for path in (REPO / "fanops.yaml", cfgmod.SAMPLE_CONFIG):  # both spell the defaults out
+        loaded = load_config(path)
+        assert (loaded.schedules, loaded.retries) == (cfg.schedules, cfg.retries)
+
+
+def test_schedule_and_retry_overrides() -> None:
+    cfg = parse_config(
+        {
+            "schedules": {"nightly": "0  3 * * *", "crisis": "*/15 * * * *", "weekly_report": "0 9 * * mon"},
+            "retries": {"max_retries": 0, "delay_seconds": 2.5},
+        }
+    )
+    assert cfg.schedules.nightly == "0 3 * * *"  # whitespace normalised
+    assert (cfg.schedules.crisis, cfg.schedules.weekly_report) == ("*/15 * * * *", "0 9 * * mon")
+    assert (cfg.retries.max_retries, cfg.retries.delay_seconds) == (0, 2.5)
+
+
+@pytest.mark.parametrize(
+    ("raw", "path", "words"),
+    [
+        ({"schedules": {"daily": "0 3 * * *"}}, "schedules.daily", "unknown key"),
+        ({"schedules": {"nightly": "0 3 * *"}}, "schedules.nightly", "expected 5 fields"),
+        ({"schedules": {"nightly": "0 24 * * *"}}, "schedules.nightly", "hour '24': 24 is out of range"),
+        ({"schedules": {"crisis": 5}}, "schedules.crisis", "expected a cron expression"),
+        ({"schedules": {"crisis": "@hourly"}}, "schedules.crisis", "expected 5 fields"),
+        ({"schedules": {"weekly_report": "0 8 * * 8"}}, "schedules.weekly_report", "day of week"),
+        ({"schedules": {"weekly_report": "0 8 30 2 *"}}, "schedules.weekly_report", "February"),
+        ({"schedules": ["30 2 * * *"]}, "schedules", "expected a mapping"),
+        ({"retries": {"max_retries": -1}}, "retries.max_retries", "out of range"),
+        ({"retries": {"max_retries": 2.5}}, "retries.max_retries", "whole number"),
+        ({"retries": {"delay_seconds": "30s"}}, "retries.delay_seconds", "expected a number"),
+        ({"retries": {"delay_seconds": 7200}}, "retries.delay_seconds", "out of range"),
+        ({"retries": {"backoff": 2}}, "retries.backoff", "unknown key"),
+    ],
+)
+def test_schedule_and_retry_problems_name_their_key(raw: dict, path: str, words: str) -> None:
+    found = problems(raw)
+    assert len(found) == 1 and found[0].startswith(f"{path}: ") and words in found[0], found
+
+
+CRON_SAMPLES = (
+    "30 2 * * *", "5 * * * *", "0 8 * * 1", "*/15 * * * *", "1/5 * * * *", "0,30 9-17/2 * * 1-5",
+    "0 0 1 jan *", "0 0 * JAN-MAR *", "0 0 * * mon-fri", "0 0 * * fri-mon", "0 0 * * 0-7", "0 0 * * 7",
+    "0 0 ? * *", "0 0 29 2 *", "0 0 30,31 2 *", "0 0 1-31/10 * *", "5-1 * * * *", " 0 0 * * * ",
+    # invalid for both
+    "0 0 * * 8", "0 0 30 2 *", "0 0 31 feb *", "* * * * * *", "0 0 0 * *", "60 * * * *", "0 24 * * *",
+    "0 0 * 13 *", "*/0 * * * *", "1-5/0 * * * *", "? * * * *", "a * * * *", "-1 * * * *", "5--6 * * * *",
+    "1,,2 * * * *", "*/5/2 * * * *", "",
+)
+
+
+@pytest.mark.parametrize("expr", CRON_SAMPLES)
+def test_cron_check_never_accepts_what_dagster_rejects(expr: str) -> None:
+    """The config's own cron check (no dagster import) agrees with Dagster's on these; Dagster's extensions
+    (L, #, @daily) are refused by the config, never the other way round."""
+    from dagster._utils.schedules import is_valid_cron_string
+
+    assert (cfgmod.cron_problem(expr) is None) == is_valid_cron_string(expr), expr
+    for extension in ("0 0 L * *", "0 0 * * 1#2", "@daily"):
+        assert is_valid_cron_string(extension) and cfgmod.cron_problem(extension) is not None

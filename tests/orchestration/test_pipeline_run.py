@@ -40,6 +40,8 @@ from orchestration.dbt.assets import (
     run_results_paths,
 )
 from orchestration.pipeline import run_pipeline
+from orchestration.publish.assets import PUBLISH_KEY
+from orchestration.publish.publish import default_target, last_run_blockers, publish, read_publish_info
 from tests.orchestration.pipeline_testlib import SampleBuild, mart_hashes, sample_settings
 
 # One module, so `pytest --dist loadfile` (make test) keeps the one sample build on one worker.
@@ -99,6 +101,12 @@ def test_sample_run_builds_every_mart_and_passes_every_check(sample_build: Sampl
     for key in DAILY_KEYS:
         assert counts[key] == FULL_RUN_PARTITIONS
     assert result.dagster_run.tags[ALL_PARTITIONS_TAG] == "true"
+    # a green run publishes the marts for BI (tests/publish/ covers the file itself)
+    assert counts[PUBLISH_KEY] == 1
+    published = default_target(sample_build.warehouse)
+    assert read_publish_info(published)["run_id"] == result.run_id
+    marts = {k: v for k, v in mart_hashes(published).items() if k in sample_build.hashes}
+    assert marts == sample_build.hashes
 
     evaluations = [e for e in result.get_asset_check_evaluations() if not e.check_name.startswith("gx_")]
     assert {(e.asset_key, e.check_name) for e in evaluations} == {
@@ -360,6 +368,7 @@ def test_a_failing_mart_check_blocks_downstream_python_assets(
     nothing downstream of the marts runs."""
     warehouse = copy_warehouse(sample_build, tmp_path)
     monkeypatch.setenv("FANOPS_WAREHOUSE", str(warehouse))
+    previous = publish(warehouse, run_id="before").target.read_bytes()  # the last good publication
     with duckdb.connect(str(warehouse)) as con:
         post = con.execute(
             "select post_ref from raw.douyin_videos where views > 100 order by post_ref limit 1"
@@ -384,6 +393,7 @@ def test_a_failing_mart_check_blocks_downstream_python_assets(
     built = set(materialized(result))
     assert AssetKey(["marts", "fct_content"]) in built  # the mart itself was built ...
     assert not {p.key for p in probes} & built  # ... but nothing downstream of the marts ran
+    assert PUBLISH_KEY not in built and default_target(warehouse).read_bytes() == previous  # BI keeps the old
     failed = [
         e for e in result.get_asset_check_evaluations() if not e.passed and e.check_name.startswith("gx_")
     ]
@@ -440,7 +450,7 @@ def test_a_failing_raw_check_stops_the_dbt_build(
     assert not result.success
     built = set(materialized(result))
     assert not any(k.path[0] in ("staging", "intermediate", "marts") for k in built)
-    assert marts_probe.key not in built
+    assert marts_probe.key not in built and PUBLISH_KEY not in built
     rows = [r for r in dq_rows(warehouse, result.run_id) if not r["success"] and r["severity"] == "error"]
     assert {r["table_name"] for r in rows} == {"raw.wechat_user_growth"}
     assert [r["check_name"] for r in rows] == ["raw.wechat_user_growth.key.unique"]
@@ -464,9 +474,11 @@ def test_a_failing_dbt_test_blocks_downstream_python_assets(
             assets=sample_build.graph,
             extra_assets=[accounts_probe, other_probe],
         )
+        # `fanops publish` refuses after such a run (its dbt step did not succeed)
+        assert last_run_blockers(instance) == (result.run_id, ["dbt_models"])
     assert not result.success
     built = set(materialized(result))
-    assert not {accounts_probe.key, other_probe.key} & built
+    assert not {accounts_probe.key, other_probe.key, PUBLISH_KEY} & built
 
 
 # ------------------------------------------------------------------------------------ scorecard and report
