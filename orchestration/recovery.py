@@ -15,8 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.retry import is_lock_conflict
+
 # DuckDB's own file lock (another program, e.g. a BI tool or the duckdb shell, has the file open)
-_LOCK_CONFLICT = ("Could not set lock on file", "Conflicting lock is held")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def check_opens(warehouse: Path) -> OpenCheck:
             con.close()
     except duckdb.Error as exc:
         text = " ".join(str(exc).split())
-        if any(marker in text for marker in _LOCK_CONFLICT):
+        if is_lock_conflict(text):
             return OpenCheck(ok=False, locked=True, error=text)
         return OpenCheck(ok=False, error=f"{type(exc).__name__}: {text}")
     return OpenCheck(ok=True)

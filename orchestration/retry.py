@@ -30,6 +30,12 @@ from dagster import RetryRequested
 from ingestion.config import RetryConfig
 
 LOCK_TEXT = "Could not set lock on file"
+LOCK_CONFLICT_TEXTS = (LOCK_TEXT, "Conflicting lock is held")
+
+
+def is_lock_conflict(text: str) -> bool:
+    """DuckDB's message when another process holds the file's write lock."""
+    return any(marker in text for marker in LOCK_CONFLICT_TEXTS)
 BUSY_TEXTS = (LOCK_TEXT, "Resource temporarily unavailable", "Device or resource busy")
 TRANSIENT_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY})
 MAX_BACKOFF_SECONDS = 3600.0

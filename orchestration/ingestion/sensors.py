@@ -27,10 +27,19 @@ ACTIVE_STATUSES = [
 
 
 def active_run_skip(context: SensorEvaluationContext) -> SkipReason | None:
-    """DuckDB: one writer per file, and a reader blocks writers; do not read while a run may be writing."""
-    active = context.instance.get_runs(filters=RunsFilter(statuses=ACTIVE_STATUSES), limit=1)
-    if active:
-        return SkipReason(f"run {active[0].run_id} is in progress; checking again later")
+    """DuckDB: one writer per file, and a reader blocks writers; do not read while a run may be writing.
+    A run whose process died (SIGKILL, power cut) is marked failed here rather than blocking the sensors
+    until the next `fanops` command does it (orchestration.lock.active_runs)."""
+    from orchestration.lock import active_runs, fail_dead_runs
+
+    queued = context.instance.get_runs(filters=RunsFilter(statuses=ACTIVE_STATUSES[:2]), limit=1)
+    if queued:
+        return SkipReason(f"run {queued[0].run_id} is in progress; checking again later")
+    live, dead = active_runs(context.instance)
+    if dead:
+        fail_dead_runs(context.instance, dead)
+    if live:
+        return SkipReason(f"run {live[0].run_id} is in progress; checking again later")
     return None
 
 
