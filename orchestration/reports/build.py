@@ -75,6 +75,11 @@ class ReportData:
     accounts: pd.DataFrame | None = None
     followers_daily: pd.DataFrame | None = None
     account_period: pd.DataFrame | None = None
+    portrait: pd.DataFrame | None = None  # each account's latest portrait snapshot per dimension (window)
+    portrait_overall: pd.DataFrame | None = None  # dimensions comparable across accounts, combined
+    portrait_absent: pd.DataFrame | None = None  # own social accounts without a snapshot in the window
+    portrait_reach: pd.DataFrame | None = None  # the period's content per account with a portrait
+    portrait_campaigns: pd.DataFrame | None = None  # the period's campaign content per account
     content_by_type: pd.DataFrame | None = None
     content_by_format: pd.DataFrame | None = None
     content_by_hour: pd.DataFrame | None = None
@@ -190,6 +195,7 @@ def gather(warehouse: Path, kind: PeriodKind, as_of: date | None = None) -> Repo
         data = ReportData(warehouse=warehouse, period=resolve_period(kind, as_of), as_of_source=source)
         _scorecard(db, data)
         _growth(db, data)
+        _audience(db, data)
         _content(db, data)
         _campaigns(db, data)
         _service(db, data)
@@ -296,6 +302,220 @@ def _growth(db: _Db, data: ReportData) -> None:
         """,
         [p.end, p.start, p.start, p.end, p.start, p.end, p.start, p.end, p.prev_start, p.prev_end],
     )
+
+
+PORTRAIT = "marts.fct_fan_portrait"
+AUDIENCE_DIMENSIONS = ("gender", "age", "region", "interest")  # shown, in this order
+PORTRAIT_TOP_N = 5  # region and interest: the N largest buckets, the rest (and Douyin's remainder) as `other`
+PORTRAIT_FOLDED = ("region", "interest")
+MOVERS_PER_ACCOUNT = 3
+
+
+def _audience(db: _Db, data: ReportData) -> None:
+    """The audience section (issue 10, marts.fct_fan_portrait). Platforms give follower portraits per account,
+    so every figure is at account level:
+    - portrait: per own account and dimension (AUDIENCE_DIMENSIONS), the latest snapshot within the lookback
+      window ending at the period's end; region and interest keep their PORTRAIT_TOP_N largest buckets and
+      fold the rest, with Douyin's computed remainder, into `other` (fans and shares summed; a folded change
+      only when every part has one). share_prev = share − share_change (the mart's previous snapshot);
+      mover_rank ranks an account's buckets (not `other`) by |share_change|; is_dominant marks each
+      dimension's largest named bucket (not `other` / `unknown`).
+    - portrait_overall: a dimension combined over accounts (Σ fans per bucket / Σ fans) only where it is
+      measured alike: at least two accounts, every list complete (no computed remainder, every bucket
+      counted) and either the contract's normalised gender codes or the same bucket set on every account.
+    - portrait_absent: own social accounts (dim_accounts, shops excluded) without a snapshot in the window.
+    - portrait_reach / portrait_campaigns: the period's posts and interactions per account with a portrait
+      (fct_content), its top post, and its campaign-linked posts per campaign."""
+    if not _need(
+        db, data, PORTRAIT, "platform", "account", "snapshot_date", "dimension", "bucket", "fans", "share"
+    ):
+        return
+    p = data.period
+    change = "share_change" if db.has(PORTRAIT, "share_change") else "cast(null as double)"
+    previous = (
+        "previous_snapshot_date" if db.has(PORTRAIT, "previous_snapshot_date") else "cast(null as date)"
+    )
+    computed = "is_computed_other" if db.has(PORTRAIT, "is_computed_other") else "false"
+    dims = list(AUDIENCE_DIMENSIONS)
+    latest = f"""
+        latest as (
+            select platform, account, dimension, max(snapshot_date) as snapshot_date
+            from {PORTRAIT}
+            where snapshot_date between ? and ? and list_contains(?, dimension)
+            group by platform, account, dimension
+        ),
+        cur as (
+            select
+                f.platform, f.account, f.dimension, f.snapshot_date, {previous} as previous_snapshot_date,
+                f.bucket, f.fans, f.share, {change} as share_change, {computed} as is_computed_other
+            from {PORTRAIT} f
+            inner join latest using (platform, account, dimension, snapshot_date)
+        )"""
+    data.portrait = db.df(
+        f"""
+        with {latest},
+        ranked as (
+            select
+                *,
+                row_number() over (
+                    partition by platform, account, dimension
+                    order by case bucket when 'other' then 2 when 'unknown' then 1 else 0 end,
+                        share desc nulls last, bucket
+                ) as bucket_rank
+            from cur
+        ),
+        folded as (
+            select
+                platform,
+                account,
+                dimension,
+                snapshot_date,
+                previous_snapshot_date,
+                case
+                    when list_contains(?, dimension) and (bucket = 'other' or bucket_rank > ?) then 'other'
+                    else bucket
+                end as bucket,
+                case when count(fans) = count(*) then sum(fans) end as fans,
+                case when count(share) = count(*) then sum(share) end as share,
+                case when count(share_change) = count(*) then sum(share_change) end as share_change,
+                min(bucket_rank) as bucket_rank
+            from ranked
+            group by all
+        ),
+        marked as (
+            select
+                *,
+                share - share_change as share_prev,
+                bucket <> 'other' and share_change is not null as is_mover_candidate,
+                bucket not in ('other', 'unknown') and share is not null as is_named
+            from folded
+        )
+        select
+            platform,
+            account,
+            dimension,
+            snapshot_date,
+            previous_snapshot_date,
+            bucket,
+            fans,
+            share,
+            share_prev,
+            share_change,
+            case when is_mover_candidate then row_number() over (
+                partition by platform, account, is_mover_candidate
+                order by abs(share_change) desc, list_position(?, dimension), bucket_rank
+            ) end as mover_rank,
+            is_named and row_number() over (
+                partition by platform, account, dimension, is_named
+                order by share desc, bucket_rank
+            ) = 1 as is_dominant
+        from marked
+        order by platform, account, list_position(?, dimension), bucket_rank
+        """,
+        [p.lookback_start, p.end, dims, list(PORTRAIT_FOLDED), PORTRAIT_TOP_N, dims, dims],
+    )
+    data.portrait_overall = db.df(
+        f"""
+        with {latest},
+        lists as (
+            select
+                dimension,
+                platform,
+                account,
+                string_agg(bucket, '|' order by bucket) as buckets,
+                bool_or(is_computed_other) or count(fans) < count(*) as incomplete
+            from cur
+            group by dimension, platform, account
+        ),
+        comparable as (
+            select dimension, count(*) as accounts
+            from lists
+            group by dimension
+            having count(*) >= 2 and not bool_or(incomplete)
+                and (dimension = 'gender' or count(distinct buckets) = 1)
+        )
+        select
+            c.dimension,
+            c.bucket,
+            max(comparable.accounts) as accounts,
+            sum(c.fans) as fans,
+            sum(c.fans) / sum(sum(c.fans)) over (partition by c.dimension) as share
+        from cur c
+        inner join comparable using (dimension)
+        group by c.dimension, c.bucket
+        order by list_position(?, c.dimension), case c.bucket when 'unknown' then 1 else 0 end,
+            share desc, c.bucket
+        """,
+        [p.lookback_start, p.end, dims, dims],
+    )
+    if db.has("marts.dim_accounts", "platform", "account"):
+        shop = "coalesce(a.is_shop, false)" if db.has("marts.dim_accounts", "is_shop") else "false"
+        data.portrait_absent = db.df(
+            f"""
+            select a.platform, a.account
+            from marts.dim_accounts a
+            where not {shop} and not exists (
+                select 1 from {PORTRAIT} f
+                where f.platform = a.platform and f.account = a.account
+                    and f.snapshot_date between ? and ? and list_contains(?, f.dimension)
+            )
+            order by a.platform, a.account
+            """,
+            [p.lookback_start, p.end, dims],
+        )
+    if not db.has("marts.fct_content", "platform", "account", "published_date", "interactions"):
+        return
+    title = "title" if db.has("marts.fct_content", "title") else "cast(null as varchar)"
+    with_portrait = f"""
+        with accounts as (
+            select distinct platform, account from {PORTRAIT}
+            where snapshot_date between ? and ? and list_contains(?, dimension)
+        ),
+        posts as (
+            select c.*
+            from marts.fct_content c
+            inner join accounts using (platform, account)
+            where c.published_date between ? and ?
+        )"""
+    params = [p.lookback_start, p.end, dims, p.start, p.end]
+    data.portrait_reach = db.df(
+        f"""
+        {with_portrait}
+        select
+            a.platform,
+            a.account,
+            count(posts.account) as posts,
+            sum(posts.interactions) as interactions,
+            arg_max({title}, posts.interactions) as top_title,
+            max(posts.interactions) as top_interactions
+        from accounts a
+        left join posts using (platform, account)
+        group by a.platform, a.account
+        order by a.platform, a.account
+        """,
+        params,
+    )
+    if db.has("marts.fct_content", "campaign_id"):
+        named = db.has("marts.dim_campaigns", "campaign_id", "campaign_name")
+        name = "coalesce(max(d.campaign_name), posts.campaign_id)" if named else "posts.campaign_id"
+        join = "left join marts.dim_campaigns d using (campaign_id)" if named else ""
+        data.portrait_campaigns = db.df(
+            f"""
+            {with_portrait}
+            select
+                posts.platform,
+                posts.account,
+                posts.campaign_id,
+                {name} as campaign_name,
+                count(*) as posts,
+                sum(posts.interactions) as interactions
+            from posts {join}
+            where posts.campaign_id is not null
+            group by posts.platform, posts.account, posts.campaign_id
+            order by posts.platform, posts.account, sum(posts.interactions) desc nulls last, posts.campaign_id
+            """,
+            params,
+        )
 
 
 def _content(db: _Db, data: ReportData) -> None:

@@ -95,7 +95,8 @@ def fmt_pp(value: object, lang: Lang = "zh") -> str:
     if v is None:
         return MISSING
     unit = " 个百分点" if lang == "zh" else " pp"
-    return f"{v * 100:+.1f}{unit}"
+    points = round(v * 100, 1)
+    return f"{(points or 0.0):+.1f}{unit}"  # a change that rounds to zero is +0.0, never -0.0
 
 
 def fmt_money(value: object, lang: Lang = "zh") -> str:

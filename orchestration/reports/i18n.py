@@ -14,6 +14,7 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 SECTION_IDS = (
     "scorecard",
     "growth",
+    "audience",
     "content",
     "campaigns",
     "service",
@@ -40,14 +41,15 @@ TEXT: dict[str, dict[str, str]] = {
         # sections
         "sec_scorecard": "一、KPI 计分卡与进度",
         "sec_growth": "二、粉丝增长（按平台与账号）",
-        "sec_content": "三、内容表现（类型、形式与发布时间）",
-        "sec_campaigns": "四、营销活动漏斗、ROI 与达人",
-        "sec_service": "五、客服响应与 SLA",
-        "sec_sentiment": "六、舆情与预警",
-        "sec_competitors": "七、竞品对标（声量份额）",
-        "sec_quality": "八、数据质量",
-        "sec_execution": "九、计划执行（内容日历与团队）",
-        "sec_suggestions": "十、优化建议",
+        "sec_audience": "三、受众画像（粉丝构成、变化与触达）",
+        "sec_content": "四、内容表现（类型、形式与发布时间）",
+        "sec_campaigns": "五、营销活动漏斗、ROI 与达人",
+        "sec_service": "六、客服响应与 SLA",
+        "sec_sentiment": "七、舆情与预警",
+        "sec_competitors": "八、竞品对标（声量份额）",
+        "sec_quality": "九、数据质量",
+        "sec_execution": "十、计划执行（内容日历与团队）",
+        "sec_suggestions": "十一、优化建议",
         # notes
         "no_mart": "暂无数据：{tables} 尚未构建。",
         "no_rows": "暂无数据：{tables} 在本报告期内没有记录。",
@@ -107,6 +109,16 @@ TEXT: dict[str, dict[str, str]] = {
         "current_short": "本期",
         "total": "合计",
         "overall": "整体",
+        "audience_scope": "口径：平台提供的是账号粉丝整体的画像（抖音粉丝数据接口、微信公众号粉丝画像表），不是单条内容的受众。取统计窗口 {start} 至 {end} 内各账号各维度的最新一期快照；变化为与该账号上一期快照相比的占比差（个百分点）。",
+        "audience_no_data": "无画像数据：{accounts}。统计窗口内没有画像快照，无数据不等于 0（目前抖音与微信公众号提供粉丝画像）。",
+        "audience_account": "{account}：快照 {date}（上一期 {previous}）",
+        "audience_chart": "{account} · {dimension}占比",
+        "audience_overall": "整体（{count} 个账号最新快照合并，按粉丝数加权；仅含各账号口径一致的维度）",
+        "audience_movers": "占比变化最大的分组（各账号最新快照与上一期相比，按变化绝对值，每账号前 {n} 个）",
+        "audience_movers_none": "暂无可比较的占比变化：各账号在窗口内的画像没有上一期快照，或各分组变化均不足 0.1 个百分点。",
+        "audience_reach": "内容与活动触达（账号层面）",
+        "audience_reach_note": "触达按账号衡量：平台不提供单条内容的受众画像，因此本期内容与活动的互动与其所在账号的主要粉丝人群并列展示，只说明内容发布在哪类粉丝的账号上，不代表这些人群实际看到或参与了内容。",
+        "audience_campaign_item": "{name} {interactions}",
         "as_of_source_scorecard": "计分卡",
         "as_of_source_int_as_of": "数仓默认截止日",
         "as_of_source_given": "指定",
@@ -125,14 +137,15 @@ TEXT: dict[str, dict[str, str]] = {
         "summary": "At a glance",
         "sec_scorecard": "1. KPI scorecard and pace",
         "sec_growth": "2. Fan growth by platform and account",
-        "sec_content": "3. Content performance: type, format and posting time",
-        "sec_campaigns": "4. Campaign funnel, ROI and KOLs",
-        "sec_service": "5. Service response and SLA",
-        "sec_sentiment": "6. Sentiment and alerts",
-        "sec_competitors": "7. Competitor benchmark (share of voice)",
-        "sec_quality": "8. Data quality",
-        "sec_execution": "9. Plan execution (content calendar and team)",
-        "sec_suggestions": "10. Optimisation suggestions",
+        "sec_audience": "3. Audience: follower mix, its changes and reach",
+        "sec_content": "4. Content performance: type, format and posting time",
+        "sec_campaigns": "5. Campaign funnel, ROI and KOLs",
+        "sec_service": "6. Service response and SLA",
+        "sec_sentiment": "7. Sentiment and alerts",
+        "sec_competitors": "8. Competitor benchmark (share of voice)",
+        "sec_quality": "9. Data quality",
+        "sec_execution": "10. Plan execution (content calendar and team)",
+        "sec_suggestions": "11. Optimisation suggestions",
         "no_mart": "No data: {tables} has not been built yet.",
         "no_rows": "No data: {tables} has no rows in this period.",
         "no_data_yet": "No data yet: sentiment scoring and crisis alerts are not live ({tables} not built); this section will show negative share and alerts once they are.",
@@ -191,6 +204,16 @@ TEXT: dict[str, dict[str, str]] = {
         "current_short": "This period",
         "total": "Total",
         "overall": "Overall",
+        "audience_scope": "Scope: the platforms give a portrait of each account's followers as a whole (Douyin's fans data API, WeChat's follower-portrait workbook), not the audience of a post. Each account and dimension uses its latest snapshot within the window {start} to {end}; changes are share differences against that account's previous snapshot, in percentage points (pp).",
+        "audience_no_data": "No portrait data: {accounts}. No portrait snapshot in the window; no data is not zero (Douyin and WeChat provide follower portraits today).",
+        "audience_account": "{account}: snapshot {date} (previous {previous})",
+        "audience_chart": "{account} · {dimension} share",
+        "audience_overall": "Overall ({count} accounts' latest snapshots combined, weighted by followers; only dimensions measured alike on every account)",
+        "audience_movers": "Biggest movers (each account's latest snapshot against the previous one, by absolute change, top {n} per account)",
+        "audience_movers_none": "No share change to show: no account's portrait in the window has a previous snapshot, or every segment moved by less than 0.1 pp.",
+        "audience_reach": "Content and campaign reach (account level)",
+        "audience_reach_note": "Reach is measured per account: the platforms give no audience portrait per post, so the period's content and campaign interactions are shown next to the dominant follower segments of the account that published them. This says which followers' account the content ran on, not that these segments saw or engaged with it.",
+        "audience_campaign_item": "{name} {interactions}",
         "as_of_source_scorecard": "scorecard",
         "as_of_source_int_as_of": "warehouse default as-of",
         "as_of_source_given": "given",
@@ -304,6 +327,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "term": "危机词",
         "week": "周",
         "rule": "规则",
+        "dimension": "维度",
+        "bucket": "分组",
+        "fans": "粉丝数",
+        "share": "占比",
+        "share_prev": "上一期占比",
+        "share_change": "较上一期",
+        "snapshot": "快照日期",
+        "dominant_segments": "主要人群（占比）",
+        "top_content": "互动最高的内容",
+        "campaign_content": "活动内容互动",
     },
     "en": {
         "kpi": "KPI",
@@ -411,6 +444,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "term": "Term",
         "week": "Week",
         "rule": "Rule",
+        "dimension": "Dimension",
+        "bucket": "Segment",
+        "fans": "Followers",
+        "share": "Share",
+        "share_prev": "Previous share",
+        "share_change": "vs previous",
+        "snapshot": "Snapshot",
+        "dominant_segments": "Dominant segments (share)",
+        "top_content": "Top post by interactions",
+        "campaign_content": "Campaign content interactions",
     },
 }
 
@@ -486,6 +529,15 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
         "funnel": {"exposures": "曝光", "interactions": "互动", "orders": "订单"},
         "alert_event": {"opened": "开启", "escalated": "升级", "deescalated": "降级", "closed": "关闭"},
         "calendar_action": {"pause": "暂停", "review": "复核"},
+        "dimension": {
+            "gender": "性别",
+            "age": "年龄",
+            "region": "地域",
+            "interest": "兴趣",
+            "device": "设备",
+            "active_days": "活跃天数",
+        },
+        "bucket": {"male": "男", "female": "女", "unknown": "未知", "other": "其他"},
     },
     "en": {
         "platform": {
@@ -563,6 +615,15 @@ LABELS: dict[str, dict[str, dict[str, str]]] = {
             "closed": "closed",
         },
         "calendar_action": {"pause": "Pause", "review": "Review"},
+        "dimension": {
+            "gender": "Gender",
+            "age": "Age",
+            "region": "Region",
+            "interest": "Interest",
+            "device": "Device",
+            "active_days": "Active days",
+        },
+        "bucket": {"male": "Male", "female": "Female", "unknown": "Unknown", "other": "Other"},
     },
 }
 
@@ -580,6 +641,30 @@ def label(lang: Lang, kind: str, code: object) -> str:
     if code is None or (isinstance(code, float) and code != code):
         return "—"
     return LABELS[lang].get(kind, {}).get(str(code), str(code))
+
+
+def bucket_label(lang: Lang, dimension: object, bucket: object) -> str:
+    """A portrait bucket in words: gender codes and the `other` / `unknown` buckets translated; ages with 岁
+    for Chinese readers and without it for English ones (Douyin '24-30' -> '24-30岁', '50-' -> '50岁以上' /
+    '50+'; WeChat '18岁以下' -> 'under 18' in English); regions and interests as delivered (the platforms'
+    own Chinese names)."""
+    if bucket is None or (isinstance(bucket, float) and bucket != bucket):
+        return "—"
+    code = str(bucket)
+    if code in LABELS[lang]["bucket"]:
+        return LABELS[lang]["bucket"][code]
+    if dimension == "age":
+        if code.endswith("-") and code[:-1].isdigit():  # Douyin's open-ended '50-'
+            return f"{code[:-1]}岁以上" if lang == "zh" else f"{code[:-1]}+"
+        if "岁" not in code:
+            return f"{code}岁" if lang == "zh" else code
+        if lang == "en":  # WeChat's '18岁以下', '18-25岁', '60岁以上'
+            if code.endswith("岁以下"):
+                return f"under {code[:-3]}"
+            if code.endswith("岁以上"):
+                return f"{code[:-3]}+"
+            return code.replace("岁", "")
+    return code
 
 
 def scope_label(lang: Lang, scope: str, account_names: dict[tuple[str, str], str] | None = None) -> str:

@@ -14,7 +14,14 @@ import jinja2
 import pandas as pd
 
 from orchestration.reports import charts
-from orchestration.reports.build import SHARE_BASELINE_DAYS, ReportData, gather, local_time, split_ids
+from orchestration.reports.build import (
+    MOVERS_PER_ACCOUNT,
+    SHARE_BASELINE_DAYS,
+    ReportData,
+    gather,
+    local_time,
+    split_ids,
+)
 from orchestration.reports.format import (
     MISSING,
     Lang,
@@ -32,6 +39,7 @@ from orchestration.reports.format import (
 )
 from orchestration.reports.i18n import (
     SECTION_IDS,
+    bucket_label,
     col,
     label,
     level_label,
@@ -416,6 +424,202 @@ def _sec_growth(data: ReportData, lang: Lang) -> Section:
             )
         )
     )
+    return sec
+
+
+def _account_name(lang: Lang, names: dict[tuple[str, str], str], platform: Any, account: Any) -> str:
+    return f"{label(lang, 'platform', platform)} · {names.get((str(platform), str(account)), str(account))}"
+
+
+def _sep(lang: Lang) -> str:
+    return "、" if lang == "zh" else ", "
+
+
+def _shift_cls(change: float | None, th: Thresholds) -> str:
+    """A share change of at least the segment-drop threshold (either way) is highlighted: red down, green up."""
+    if change is None or abs(change) < th.portrait_share_drop - 1e-9:
+        return ""
+    return "neg" if change < 0 else "pos"
+
+
+def _sec_audience(data: ReportData, lang: Lang, th: Thresholds) -> Section:
+    """Who the followers are (each account's latest portrait snapshot in the window), how the mix moves
+    (against the previous snapshot, in percentage points) and which segments the period's content and
+    campaigns reach, at account level: the platforms give follower portraits, not per-post audiences."""
+    sec = Section("audience", t(lang, "sec_audience"), False)
+    pt = data.portrait
+    if pt is None:
+        sec.blocks.append(_missing_note(lang, ["marts.fct_fan_portrait"]))
+        return sec
+    p = data.period
+    names = data.account_names()
+    window = {"start": fmt_date(p.lookback_start, lang), "end": fmt_date(p.end, lang)}
+    absent = data.portrait_absent
+    absent_note = None
+    if absent is not None and not absent.empty:
+        accounts = _sep(lang).join(
+            _account_name(lang, names, r["platform"], r["account"]) for r in absent.to_dict("records")
+        )
+        absent_note = _note(t(lang, "audience_no_data", accounts=accounts))
+    if pt.empty:
+        sec.blocks.append(_empty_note(lang, ["marts.fct_fan_portrait"]))
+        if absent_note is not None:
+            sec.blocks.append(absent_note)
+        return sec
+    sec.present = True
+    sec.blocks.append(_note(t(lang, "audience_scope", **window)))
+    if absent_note is not None:
+        sec.blocks.append(absent_note)
+    headers = [col(lang, c) for c in ("dimension", "bucket", "fans", "share", "share_prev", "share_change")]
+    for (platform, account), group in pt.groupby(["platform", "account"], sort=False):
+        who = _account_name(lang, names, platform, account)
+        snapshots = sorted({d for d in (_day(v) for v in group["snapshot_date"]) if d is not None})
+        previous = sorted({d for d in (_day(v) for v in group["previous_snapshot_date"]) if d is not None})
+        caption = t(
+            lang,
+            "audience_account",
+            account=who,
+            date=_sep(lang).join(fmt_date(d, lang) for d in snapshots),
+            previous=_sep(lang).join(fmt_date(d, lang) for d in previous) or MISSING,
+        )
+        rows = []
+        grid = Block("grid")
+        for dimension, dim_rows in group.groupby("dimension", sort=False):
+            records = dim_rows.to_dict("records")
+            for i, r in enumerate(records):
+                change = _num(r["share_change"])
+                rows.append(
+                    [
+                        Cell(label(lang, "dimension", dimension) if i == 0 else ""),
+                        Cell(
+                            bucket_label(lang, dimension, r["bucket"]), "current" if r["is_dominant"] else ""
+                        ),
+                        Cell(fmt_count(r["fans"], lang)),
+                        Cell(fmt_pct(r["share"])),
+                        Cell(fmt_pct(r["share_prev"])),
+                        Cell(fmt_pp(change, lang), _shift_cls(change, th)),
+                    ]
+                )
+            grid.svgs.append(
+                charts.bar_chart(
+                    f"audience-{platform}-{account}-{dimension}",
+                    [bucket_label(lang, dimension, r["bucket"]) for r in records],
+                    [_num(r["share"]) for r in records],
+                    title=t(
+                        lang, "audience_chart", account=who, dimension=label(lang, "dimension", dimension)
+                    ),
+                    empty_text=t(lang, "no_chart_data"),
+                    y_format=fmt_pct,
+                    value_format=fmt_pct,
+                    width=480,
+                    height=220,
+                )
+            )
+        sec.blocks.append(_table(Table(headers, rows, caption, numeric_from=2)))
+        sec.blocks.append(grid)
+    ov = data.portrait_overall
+    if ov is not None and not ov.empty:
+        rows = []
+        for dimension, dim_rows in ov.groupby("dimension", sort=False):
+            for i, r in enumerate(dim_rows.to_dict("records")):
+                rows.append(
+                    [
+                        Cell(label(lang, "dimension", dimension) if i == 0 else ""),
+                        Cell(bucket_label(lang, dimension, r["bucket"])),
+                        Cell(fmt_count(r["fans"], lang)),
+                        Cell(fmt_pct(r["share"])),
+                    ]
+                )
+        count = int(ov["accounts"].max())
+        headers_ov = [col(lang, c) for c in ("dimension", "bucket", "fans", "share")]
+        sec.blocks.append(
+            _table(Table(headers_ov, rows, t(lang, "audience_overall", count=count), numeric_from=2))
+        )
+    movers = pt[pt["mover_rank"].notna()]
+    movers = movers[
+        (pd.to_numeric(movers["mover_rank"]) <= MOVERS_PER_ACCOUNT)
+        & (pd.to_numeric(movers["share_change"]).abs() >= 0.0005)  # a change that shows at 0.1 pp
+    ]
+    if movers.empty:
+        sec.blocks.append(_note(t(lang, "audience_movers_none")))
+    else:
+        headers_mv = [
+            col(lang, c)
+            for c in ("platform", "account", "dimension", "bucket", "share", "share_prev", "share_change")
+        ]
+        rows = []
+        for r in movers.sort_values(["platform", "account", "mover_rank"]).to_dict("records"):
+            change = _num(r["share_change"])
+            rows.append(
+                [
+                    Cell(label(lang, "platform", r["platform"])),
+                    Cell(names.get((str(r["platform"]), str(r["account"])), str(r["account"]))),
+                    Cell(label(lang, "dimension", r["dimension"])),
+                    Cell(bucket_label(lang, r["dimension"], r["bucket"])),
+                    Cell(fmt_pct(r["share"])),
+                    Cell(fmt_pct(r["share_prev"])),
+                    Cell(fmt_pp(change, lang), _shift_cls(change, th)),
+                ]
+            )
+        caption = t(lang, "audience_movers", n=MOVERS_PER_ACCOUNT)
+        sec.blocks.append(_table(Table(headers_mv, rows, caption, numeric_from=4)))
+    reach = data.portrait_reach
+    if reach is not None:
+        sec.blocks.append(_note(t(lang, "audience_reach_note")))
+        dominant = pt[pt["is_dominant"].fillna(False).astype(bool)]
+        campaigns = data.portrait_campaigns
+        headers_r = [
+            col(lang, c)
+            for c in (
+                "platform",
+                "account",
+                "dominant_segments",
+                "top_content",
+                "campaign_content",
+                "posts",
+                "interactions",
+            )
+        ]
+        rows = []
+        for r in reach.to_dict("records"):
+            key = (str(r["platform"]), str(r["account"]))
+            segs = dominant[(dominant["platform"] == key[0]) & (dominant["account"] == key[1])]
+            segments = " · ".join(
+                f"{bucket_label(lang, d['dimension'], d['bucket'])} {fmt_pct(d['share'])}"
+                for d in segs.to_dict("records")
+            )
+            top = MISSING
+            if not is_missing(r.get("top_title")):
+                top = (
+                    f"{r['top_title']}（{fmt_count(r['top_interactions'], lang)}）"
+                    if lang == "zh"
+                    else (f"{r['top_title']} ({fmt_count(r['top_interactions'], lang)})")
+                )
+            camp = MISSING
+            if campaigns is not None:
+                mine = campaigns[(campaigns["platform"] == key[0]) & (campaigns["account"] == key[1])]
+                if not mine.empty:
+                    camp = _sep(lang).join(
+                        t(
+                            lang,
+                            "audience_campaign_item",
+                            name=c["campaign_name"],
+                            interactions=fmt_count(c["interactions"], lang),
+                        )
+                        for c in mine.to_dict("records")
+                    )
+            rows.append(
+                [
+                    Cell(label(lang, "platform", r["platform"])),
+                    Cell(names.get(key, key[1])),
+                    Cell(segments or MISSING),
+                    Cell(top),
+                    Cell(camp),
+                    Cell(fmt_count(r["posts"], lang)),
+                    Cell(fmt_count(r["interactions"], lang)),
+                ]
+            )
+        sec.blocks.append(_table(Table(headers_r, rows, t(lang, "audience_reach"), numeric_from=5)))
     return sec
 
 
@@ -1597,6 +1801,7 @@ def render_html(
     sections = [
         _sec_scorecard(data, lang),
         _sec_growth(data, lang),
+        _sec_audience(data, lang, th),
         _sec_content(data, lang, th),
         _sec_campaigns(data, lang),
         _sec_service(data, lang, th),

@@ -23,7 +23,11 @@ Rules (thresholds: `Thresholds`):
   items it names.
 - negative_share_rise: the own brand's negative share (negative / texts, fct_sentiment_hourly) rose by at
   least `negative_share_rise` (fraction points) against the previous period, with at least
-  `negative_share_min_texts` texts in each period: review the period's top crisis terms."""
+  `negative_share_min_texts` texts in each period: review the period's top crisis terms.
+- portrait_segment_drop: in an account's latest follower portrait of the window (fct_fan_portrait), a named
+  bucket (not `other` / `unknown`) of a `portrait_dimensions` dimension lost at least `portrait_share_drop`
+  (fraction points) of share against the previous snapshot: one suggestion per account, on its largest
+  drop, naming the other buckets past the threshold."""
 
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ from orchestration.reports.format import (
     is_missing,
 )
 from orchestration.reports.i18n import (
+    bucket_label,
     label,
     level_label,
     platform_list,
@@ -74,6 +79,10 @@ class Thresholds:
     on_time_min_items: int = 5  # published calendar items per platform in the period
     negative_share_rise: float = 0.03  # own brand's negative share >= previous period's + this (3 points)
     negative_share_min_texts: int = 100  # own-brand texts in each of the two periods
+    portrait_share_drop: float = (
+        0.02  # a segment's share <= the previous portrait snapshot's - this (2 points)
+    )
+    portrait_dimensions: tuple[str, ...] = ("gender", "age", "region", "interest")  # watched segments
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -86,6 +95,7 @@ RULE_ORDER = (
     "sla_below_target",
     "calendar_on_time",
     "negative_share_rise",
+    "portrait_segment_drop",
     "format_gap",
     "best_hour",
     "kol_tier_cpe",
@@ -482,6 +492,59 @@ def negative_share_rise(
     ]
 
 
+def portrait_segment_drop(
+    portrait: pd.DataFrame | None,
+    th: Thresholds = DEFAULT_THRESHOLDS,
+    names: Mapping[tuple[str, str], str] | None = None,
+) -> list[Suggestion]:
+    """portrait: platform, account, dimension, bucket, snapshot_date, previous_snapshot_date, share,
+    share_prev, share_change (build._audience: each account's latest snapshot per dimension)."""
+    if portrait is None or portrait.empty:
+        return []
+    out: list[Suggestion] = []
+    for (platform, account), group in portrait.groupby(["platform", "account"], sort=True):
+        drops = []
+        for r in group.to_dict("records"):
+            change = _num(r.get("share_change"))
+            if (
+                change is None
+                or r["dimension"] not in th.portrait_dimensions
+                or r["bucket"] in ("other", "unknown")
+                or change > -th.portrait_share_drop + EPS
+            ):
+                continue
+            drops.append((change, th.portrait_dimensions.index(r["dimension"]), str(r["bucket"]), r))
+        if not drops:
+            continue
+        drops.sort(key=lambda x: (x[0], x[1], x[2]))
+        _, _, _, top = drops[0]
+        out.append(
+            Suggestion(
+                "portrait_segment_drop",
+                f"{platform}/{account}",
+                2,
+                {
+                    "scope": f"account:{platform}/{account}",
+                    "dimension": str(top["dimension"]),
+                    "bucket": str(top["bucket"]),
+                    "share": _num(top["share"]),
+                    "share_prev": _num(top.get("share_prev")),
+                    "change": _num(top["share_change"]),
+                    "snapshot_date": _day(top.get("snapshot_date")),
+                    "previous_snapshot_date": _day(top.get("previous_snapshot_date")),
+                    "others": [(str(r["dimension"]), str(r["bucket"]), float(c)) for c, _, _, r in drops[1:]],
+                    "threshold": th.portrait_share_drop,
+                },
+                dict(names or {}),
+            )
+        )
+    return out
+
+
+def _day(value: Any) -> date | None:
+    return None if is_missing(value) else pd.Timestamp(value).date()
+
+
 def derive(data: Any, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
     """Every rule over a build.ReportData; ordered by priority, then rule (stable: each rule's own order)."""
     names = data.account_names()
@@ -491,6 +554,7 @@ def derive(data: Any, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Suggestion]:
         *calendar_on_time(data.calendar, th),
         *crisis_open(data.alerts, th),
         *negative_share_rise(data.sentiment_platforms, data.negative_terms, th),
+        *portrait_segment_drop(getattr(data, "portrait", None), th, names),
         *format_gap(data.content_by_format, th),
         *best_hour(data.content_by_hour, th),
         *kol_tier_cpe(data.kols, th),
@@ -832,6 +896,59 @@ def _ev_negative_rise(s: Suggestion, lang: Lang) -> list[tuple[str, str]]:
     ]
 
 
+def _segment(lang: Lang, dimension: str, bucket: str) -> str:
+    seg = bucket_label(lang, dimension, bucket)
+    dim = label(lang, "dimension", dimension)
+    return f"{dim}「{seg}」" if lang == "zh" else f"{dim.lower()} “{seg}”"
+
+
+def _text_portrait(s: Suggestion, lang: Lang) -> str:
+    e = s.evidence
+    who = scope_label(lang, e["scope"], dict(s.names))
+    seg = _segment(lang, e["dimension"], e["bucket"])
+    share, prev, change = fmt_pct(e["share"]), fmt_pct(e["share_prev"]), fmt_pp(e["change"], lang)
+    before = fmt_date(e["previous_snapshot_date"], lang)
+    if lang == "zh":
+        return (
+            f"{who}粉丝中{seg}占比降至 {share}，上一期画像（{before}）为 {prev}（{change}）：如该人群是目标人群，"
+            f"请加强面向该人群的选题、达人与活动，并复盘近期内容是否偏离该人群。"
+        )
+    return (
+        f"{who}: the {seg} share of followers fell to {share} from {prev} in the previous portrait ({before}), "
+        f"{change}. If this is a target segment, aim topics, KOLs and campaigns at it and check whether recent "
+        f"content drifted away from it."
+    )
+
+
+def _ev_portrait(s: Suggestion, lang: Lang) -> list[tuple[str, str]]:
+    e = s.evidence
+    zh = lang == "zh"
+    lines = [
+        (
+            "画像快照" if zh else "Portrait snapshots",
+            f"{fmt_date(e['previous_snapshot_date'], lang)} → {fmt_date(e['snapshot_date'], lang)}",
+        )
+    ]
+    if e["others"]:
+        lines.append(
+            (
+                "其他下降分组" if zh else "Other falling segments",
+                ("、" if zh else ", ").join(
+                    f"{_segment(lang, d, b)} {fmt_pp(c, lang)}" for d, b, c in e["others"]
+                ),
+            )
+        )
+    lines.append(
+        (
+            "阈值" if zh else "Threshold",
+            f"下降 ≥ {fmt_pp(e['threshold'], lang).lstrip('+')}"
+            if zh
+            else f"fall ≥ {fmt_pp(e['threshold'], lang).lstrip('+')}",
+        )
+    )
+    return lines
+
+
 _TEXT = {
     "format_gap": _text_format_gap,
     "growth_off_track": _text_growth,
@@ -842,6 +959,7 @@ _TEXT = {
     "calendar_on_time": _text_calendar,
     "crisis_open": _text_crisis,
     "negative_share_rise": _text_negative_rise,
+    "portrait_segment_drop": _text_portrait,
 }
 _EVIDENCE = {
     "format_gap": _ev_format_gap,
@@ -853,6 +971,7 @@ _EVIDENCE = {
     "calendar_on_time": _ev_calendar,
     "crisis_open": _ev_crisis,
     "negative_share_rise": _ev_negative_rise,
+    "portrait_segment_drop": _ev_portrait,
 }
 
 
@@ -884,6 +1003,11 @@ def describe_rules(lang: Lang, th: Thresholds = DEFAULT_THRESHOLDS) -> list[tupl
                 "负面占比上升",
                 f"本品牌负面占比较对比期上升 ≥ {fmt_pp(th.negative_share_rise, lang)}，每期 ≥ "
                 f"{th.negative_share_min_texts} 条文本",
+            ),
+            (
+                "目标人群占比下降",
+                f"账号最新粉丝画像中{'、'.join(label(lang, 'dimension', d) for d in th.portrait_dimensions)}的某一分组"
+                f"（不含“其他”“未知”）占比较上一期快照下降 ≥ {fmt_pp(th.portrait_share_drop, lang).lstrip('+')}",
             ),
             (
                 "达人层级 CPE",
@@ -922,6 +1046,12 @@ def describe_rules(lang: Lang, th: Thresholds = DEFAULT_THRESHOLDS) -> list[tupl
             "Negative share rising",
             f"own brand's negative share ≥ previous period's + {fmt_pp(th.negative_share_rise, lang)}, ≥ "
             f"{th.negative_share_min_texts} texts in each period",
+        ),
+        (
+            "Segment share falling",
+            f"in an account's latest follower portrait, a {', '.join(th.portrait_dimensions)} segment (not other / "
+            f"unknown) lost ≥ {fmt_pp(th.portrait_share_drop, lang).lstrip('+')} of share against the previous "
+            "snapshot",
         ),
         (
             "KOL tier CPE",

@@ -23,7 +23,16 @@ pytestmark = pytest.mark.slow
 EXTERNAL = re.compile(
     r"""(?:src|href|xlink:href|action|poster)\s*=\s*["']?\s*(?:[a-z][a-z0-9+.-]*:)?//""", re.I
 )
-ALWAYS_PRESENT = {"growth", "content", "campaigns", "service", "competitors", "quality", "suggestions"}
+ALWAYS_PRESENT = {
+    "growth",
+    "audience",
+    "content",
+    "campaigns",
+    "service",
+    "competitors",
+    "quality",
+    "suggestions",
+}
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +129,42 @@ def test_sample_crisis_week(warehouse: Path, tmp_path: Path) -> None:
     assert 'data-rule="negative_share_rise"' in pages["zh"]
     november = write_report(warehouse, tmp_path, period="week", lang="zh", pdf=False)
     assert t("zh", "alerts_none") in november.html_path.read_text(encoding="utf-8")
+
+
+def test_sample_audience(reports: dict[str, ReportResult], warehouse: Path, tmp_path: Path) -> None:
+    """The sample's follower portraits (data/sample/landing/*/qinghe_*/fans_portrait). Default week (as of
+    11-12, window 08-17 .. 11-08): Douyin's 10-12 snapshot, female 214,424 of 303,634 = 70.6 % against 184,601
+    of 256,065 = 72.1 % on 08-13 (-1.5 points); the gender mix over both accounts =
+    (214,424 + 61,862) / (303,634 + 86,532) = 70.8 %. Week of 09-20 (window 06-29 .. 09-20): WeChat's 08-12
+    snapshot, male 19,931 of 73,818 = 27.0 % against 17,812 of 59,122 = 30.1 % on 06-13: -3.1 points, the
+    biggest mover, and a segment-drop suggestion."""
+    zh = reports["zh"].html_path.read_text(encoding="utf-8")
+    audience = zh[zh.index('<section id="audience"') : zh.index('<section id="content"')]
+    assert "抖音 · 青禾茶饮官方旗舰店：快照 2026年10月12日（上一期 2026年8月13日）" in audience
+    rows = [
+        "|".join(re.findall(r"<td[^>]*>(.*?)</td>", r)) for r in re.findall(r"<tr>(.*?)</tr>", audience, re.S)
+    ]
+    assert "性别|女|21.4万|70.6%|72.1%|-1.5 个百分点" in rows  # Douyin
+    assert "性别|女|27.6万|70.8%" in rows  # overall
+    assert "无画像数据：" in audience and "快手 · 青禾茶饮" in audience
+    en = reports["en"].html_path.read_text(encoding="utf-8")
+    assert "Douyin · 青禾茶饮官方旗舰店: snapshot 2026-10-12 (previous 2026-08-13)" in en
+    september = write_report(
+        warehouse, tmp_path, period="week", lang="zh", as_of=date(2026, 9, 20), pdf=False
+    )
+    page = september.html_path.read_text(encoding="utf-8")
+    audience = page[page.index('<section id="audience"') : page.index('<section id="content"')]
+    movers = audience[audience.index(t("zh", "audience_movers", n=3)) :]
+    movers = movers[: movers.index("</table>")]
+    mover_rows = [
+        "|".join(re.findall(r"<td[^>]*>(.*?)</td>", r)) for r in re.findall(r"<tr>(.*?)</tr>", movers)
+    ]
+    assert "微信公众号|青禾茶饮|性别|男|27.0%|30.1%|-3.1 个百分点" in mover_rows
+    assert '<td class="num neg">-3.1 个百分点</td>' in movers  # past the 2-point threshold: highlighted
+    assert (
+        "微信公众号 · 青禾茶饮粉丝中性别「男」占比降至 27.0%，上一期画像（2026年6月13日）为 30.1%（-3.1 个百分点）"
+        in page
+    )
 
 
 def test_numbers_are_formatted_for_chinese_readers(reports: dict[str, ReportResult]) -> None:

@@ -237,6 +237,6 @@ def test_calendar_on_time() -> None:
 def test_rules_are_described_with_their_thresholds() -> None:
     zh = describe_rules("zh")
     en = describe_rules("en", Thresholds(format_min_relative=0.25))
-    assert len(zh) == len(en) == 8
+    assert len(zh) == len(en) == 9
     assert any("20.0%" in text and "5 篇" in text for _, text in zh)
     assert any("25.0%" in text for _, text in en)
