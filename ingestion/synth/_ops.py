@@ -25,7 +25,7 @@ from ._util import (
     wan,
     weibo_time,
 )
-from ._world import ACCOUNTS, PLATFORM_CN, SHOP, Post, World
+from ._world import PLATFORM_CN, POST_RATE, SHOP, Post, World
 
 BIG_SCALE = 3.0
 CHUNK = 200_000  # lines per JSONL part file
@@ -60,7 +60,7 @@ def _orders_for_day(w: World, d: date, refs: list[tuple[datetime, str]]) -> list
 
 def _iter_orders(w: World, d: date, refs: list[tuple[datetime, str]]) -> Iterator[dict[str, Any]]:
     r = rng(w.seed, "orders", d)
-    n = poisson(r, 7.0 * w.scale * w.activity(d) * (1.6 if d in w.peaks else 1.0))
+    n = poisson(r, 7.0 * w.s_orders * w.activity(d) * (1.6 if d in w.peaks else 1.0))
     for i in range(n):
         hour = r.choices(range(24), weights=[3, 2, 1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 7, 6, 5, 5, 6, 7, 8, 10, 12, 13, 11, 7])[0]
         created = datetime.combine(d, time(hour, r.randint(0, 59), r.randint(0, 59)))
@@ -201,6 +201,29 @@ OWNER = {("wechat", "qinghe_wx"): "T002", ("douyin", "qinghe_dy"): "T003", ("kua
 CTYPES = ["产品推广", "行业资讯", "用户互动", "品牌故事", "娱乐休闲"]
 
 
+def _owner(w: World, platform: str, slug: str) -> str:
+    return OWNER.get((platform, slug)) or w.account(platform, slug).owner
+
+
+def _team(w: World) -> list[tuple[str, str, str, str, str, str, str]]:
+    """TEAM, with every extra account (--accounts) added to its owner's 负责账号."""
+    extra: dict[str, list[str]] = {}
+    for a in w.accounts:
+        if not w.is_main(a):
+            extra.setdefault(a.owner, []).append(a.slug)
+    return [(m, n, role, "|".join([accs, *extra[m]]) if m in extra else accs, j, lv, st)
+            for m, n, role, accs, j, lv, st in TEAM]
+
+
+def _cal_code(w: World, p: Post) -> str:
+    """Platform code of a calendar id; accounts other than today's posting ones add their index."""
+    code = p.platform[:2].upper()
+    if (p.platform, p.account) in POST_RATE:
+        return code
+    short = {"wechat": "WX", "douyin": "DY", "kuaishou": "KS", "xiaohongshu": "XHS", "weibo": "WB"}[p.platform]
+    return f"{short}{[a.slug for a in w.accounts_of(p.platform)].index(p.account)}-"
+
+
 def _slug_ref(platform: str, slug: str) -> str:
     return f"{platform}/{slug}" if slug == "qinghe_live" else slug
 
@@ -221,8 +244,8 @@ def ops(w: World, out: Out) -> None:
     # ---- accounts ----
     acc_rows: list[list[Any]] = [["平台", "账号标识", "账号名称", "平台账号ID", "品牌", "负责人ID", "启用日期", "停用日期", "粉丝基数",
                                   "基数日期", "状态"]]
-    for a in ACCOUNTS:
-        owner = OWNER.get((a.platform, a.slug), "T006")
+    for a in w.accounts:
+        owner = OWNER.get((a.platform, a.slug), a.owner)
         base_cnt = wan(a.base_total) if a.platform == "xiaohongshu" else ""
         acc_rows.append([PLATFORM_CN[a.platform], a.slug, a.name, a.platform_id, "青禾", owner, a.active_from, "",
                          base_cnt, anchor.isoformat() if base_cnt else "", "启用"])
@@ -315,9 +338,9 @@ def ops(w: World, out: Out) -> None:
         planned = p.published.replace(minute=0, second=0) - timedelta(hours=(r.randint(2, 6) if late else 0))
         actual = p.published + timedelta(minutes=r.randint(0, 3))
         ctype = "产品推广" if p.campaign else r.choice(CTYPES)
-        items.append((f"CC-{p.published:%Y%m%d}-{p.platform[:2].upper()}{p.n:03d}",
+        items.append((f"CC-{p.published:%Y%m%d}-{_cal_code(w, p)}{p.n:03d}",
                       _slug_ref(p.platform, p.account), planned, p.title, ctype, p.campaign or "",
-                      OWNER[(p.platform, p.account)], actual, _post_link(p), False))
+                      _owner(w, p.platform, p.account), actual, _post_link(p), False))
     for j in range(12):  # not yet published (future) and cancelled items
         r = rng(w.seed, "calf", j)
         planned = datetime.combine(w.end + timedelta(days=j - 4), time(r.choice([12, 18, 20])))
@@ -349,7 +372,7 @@ def ops(w: World, out: Out) -> None:
                "T006", "策划", "", ""])  # bare slug on two platforms -> ambiguous_account
     out.write_xlsx(f"ops/content_calendar/内容排期_{mid:%Y%m%d}.xlsx", [("排期", [ccols2, *r1])])
     out.count("ops/content_calendar", len(r1))
-    final = datetime.combine(w.end + timedelta(days=1), time(9, 0))
+    final = datetime.combine(w.end, time(21, 0)) if w.daily else datetime.combine(w.end + timedelta(days=1), time(9, 0))
     r2 = cal_rows(final)
     out.write_xlsx(f"ops/content_calendar/内容排期_{final:%Y%m%d}.xlsx", [("排期", [ccols2, *r2])])
     out.count("ops/content_calendar", len(r2))
@@ -383,7 +406,7 @@ def ops(w: World, out: Out) -> None:
     # ---- team ----
     tcols = ["成员ID", "显示名", "角色", "负责账号", "入职日期", "离职日期", "状态"]
     left = (w.start + timedelta(days=w.days // 2)).isoformat()
-    trows = [[m, n_, role, accs, j, left if lv else "", st] for m, n_, role, accs, j, lv, st in TEAM]
+    trows = [[m, n_, role, accs, j, left if lv else "", st] for m, n_, role, accs, j, lv, st in _team(w)]
     out.write_csv("ops/team/团队成员.csv", tcols, trows, encoding="utf-8-sig")
     out.count("ops/team", len(trows))
 
@@ -403,28 +426,48 @@ def _fan_id(w: World, platform: str, k: int) -> str:
     return "_000" + hexid(w.seed, 16, platform, k)
 
 
+def _msg_accounts(w: World) -> list[tuple[str, str, float]]:
+    """Who receives messages: today's six accounts, or (--accounts) every account, a platform's weight shared
+    by its accounts (the main account twice an extra's share)."""
+    if not w.daily:
+        return MSG_ACCOUNTS
+    weight = {(p, a): x for p, a, x in MSG_ACCOUNTS}
+    out: list[tuple[str, str, float]] = []
+    for a in w.accounts:
+        if (a.platform, a.slug) in weight:
+            out.append((a.platform, a.slug, weight[(a.platform, a.slug)]))
+        elif a.slug == "qinghe_live":
+            out.append((a.platform, a.slug, 0.04))
+        else:
+            main_w = next(x for p, _s, x in MSG_ACCOUNTS if p == a.platform)
+            out.append((a.platform, a.slug, main_w / 2))
+    return out
+
+
 def messages(w: World, out: Out) -> None:
     agents_all = ["T007", "T008", "T009"]
+    msg_accounts = _msg_accounts(w)
     left_day = w.start + timedelta(days=w.days // 2)
     writer: JsonlChunks | None = None
     cur = ""
     seq = 0
     for d in w.dates:
-        if month_dir(d) != cur:
+        # one file a month, or (daily deliveries, --accounts) one a day
+        if (f"{d:%Y%m%d}" if w.daily else month_dir(d)) != cur:
             if writer:
                 out.count("ops/messages", writer.total)
                 writer.close()
-            cur = month_dir(d)
-            writer = JsonlChunks(out, f"ops/messages/{cur}/messages_{cur.replace('-', '')}", CHUNK)
+            cur = f"{d:%Y%m%d}" if w.daily else month_dir(d)
+            writer = JsonlChunks(out, f"ops/messages/{month_dir(d)}/messages_{cur.replace('-', '')}", CHUNK)
         assert writer is not None
         cw: JsonlChunks = writer
         r = rng(w.seed, "msg", d)
-        lam = 4.0 * w.scale * w.activity(d)
+        lam = 4.0 * w.s_messages * w.activity(d)
         if d == w.burst_day:
             lam *= 3
         agents = [a for a in agents_all if a != "T009" or d < left_day]
         for c in range(poisson(r, lam)):
-            plat, acc, _ = r.choices(MSG_ACCOUNTS, weights=[x[2] for x in MSG_ACCOUNTS])[0]
+            plat, acc, _ = r.choices(msg_accounts, weights=[x[2] for x in msg_accounts])[0]
             fan = _fan_id(w, plat, r.randint(0, 6000 * max(1, int(w.scale))))
             conv = "c_" + hexid(w.seed, 10, "conv", d, c)
             hour = r.choices(range(24), weights=[2, 1, 1, 1, 1, 1, 1, 2, 4, 6, 7, 7, 6, 6, 6, 6, 6, 7, 7, 8, 9, 9, 8, 5])[0]
@@ -559,7 +602,7 @@ def mentions(w: World, out: Out) -> None:
     for d in w.dates:
         r = rng(w.seed, "mention", d)
         wr = JsonlChunks(out, f"listening/mentions/{month_dir(d)}/mentions_{d:%Y%m%d}", CHUNK)
-        n = poisson(r, 16.0 * w.scale * w.activity(d))
+        n = poisson(r, 16.0 * w.s_mentions * w.activity(d))
         for _ in range(n):
             plat = r.choices([p for p, _ in M_PLATFORMS], weights=[x for _, x in M_PLATFORMS])[0]
             created = datetime.combine(d, time(r.randint(7, 23), r.randint(0, 59), r.randint(0, 59)))
@@ -582,7 +625,7 @@ def mentions(w: World, out: Out) -> None:
             wr.add(_mention(w, r, plat, created, text, kws, senti))
         if d == w.burst_day:
             # NEGATIVE BURST: Weibo from 20:00, spreading to XHS (21:00) and Douyin (22:00)
-            nb = poisson(r, 260.0 * w.scale)
+            nb = poisson(r, 260.0 * w.s_mentions)
             for i in range(nb):
                 plat = "weibo" if i % 5 < 3 else ("xiaohongshu" if i % 5 == 3 else "douyin")
                 start = {"weibo": 0, "xiaohongshu": 60, "douyin": 120}[plat]

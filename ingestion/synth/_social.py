@@ -27,24 +27,28 @@ from ._util import (
     wan,
     weibo_time,
 )
-from ._world import ACCOUNTS, Post, World
+from ._world import Account, Post, World
 
 COMMENTS_PER_FILE = 5000  # comment dumps are split so a viral post never sits in memory whole
 BIG_SCALE = 3.0  # above this, big datasets are written as CSV/JSON instead of spreadsheets
 
 
 def reps(w: World) -> int:
-    return max(1, round(w.scale))
+    return max(1, round(w.s_snapshots))
 
 
 def occasions(w: World, weekday: int, hour: int, minute: int = 0) -> list[datetime]:
-    """Weekly export times (local) from the first such weekday after the start until the day after the end."""
+    """Weekly export times (local) from the first such weekday after the start until the day after the end.
+
+    Daily deliveries (--accounts): nothing is exported after the last day."""
     out = []
     d = w.start + timedelta(days=1)
     while d <= w.end + timedelta(days=1):
         if d.weekday() == weekday:
             out.append(datetime.combine(d, time(hour, minute)))
         d += timedelta(days=1)
+    if w.daily:
+        return [t for t in out if t.date() <= w.end]
     if not out or out[-1].date() < w.end:
         out.append(datetime.combine(w.end + timedelta(days=1), time(hour, minute)))
     return out
@@ -59,7 +63,28 @@ def repeated(w: World, at: datetime) -> Iterator[tuple[int, datetime]]:
     n = reps(w)
     step = max(1, (6 * 24 * 60) // n)
     for k in range(n):
-        yield k, at + timedelta(minutes=k * step)
+        t = at + timedelta(minutes=k * step)
+        if w.daily and t.date() > w.end:
+            break
+        yield k, t
+
+
+def comment_fetch(w: World, due: datetime) -> datetime | None:
+    """When a post's comments are fetched: at ``due``, capped at the last fetch; daily deliveries
+    (--accounts) fetch only what is due by the last day (the rest would come later)."""
+    if w.daily:
+        return due if due.date() <= w.end else None
+    return min(due, w.last_fetch)
+
+
+def comment_name(w: World, stem: str, ident: str, fetched: datetime) -> str:
+    """Daily deliveries put the fetch day first in the name (the stamp the benchmark holds back by)."""
+    return f"{stem}_{fetched:%Y%m%d}_{ident}" if w.daily else f"{stem}_{ident}"
+
+
+def salt(w: World, a: Account) -> tuple[str, ...]:
+    """Extra RNG key for an extra account (empty for today's accounts: their output stays unchanged)."""
+    return () if w.is_main(a) else (a.slug,)
 
 
 def month_dir(d: date | datetime) -> str:
@@ -68,8 +93,15 @@ def month_dir(d: date | datetime) -> str:
 
 # ================================================================================================ WeChat
 def wechat(w: World, out: Out) -> None:
+    for a in w.accounts_of("wechat"):
+        _wechat(w, out, a)
+
+
+def _wechat(w: World, out: Out, a: Account) -> None:
     rows: Any
-    acc = "qinghe_wx"
+    acc = a.slug
+    main = w.is_main(a)
+    sk = salt(w, a)
     base = f"wechat/{acc}"
     fans = w.followers[f"{acc}@wechat"]
     # ---- user_growth: monthly HTML-xls exports; the last days come only as datacube dumps ----
@@ -83,14 +115,14 @@ def wechat(w: World, out: Out) -> None:
     html_months = months[:-1] if len(months) > 1 else []
     for i, rows in enumerate(html_months):
         exp = datetime.combine(rows[-1][0] + timedelta(days=1), time(10, 5))
-        hdr = alias if i == 1 else header  # alias names + 新关注 without 人数 (quirks 8, 9)
+        hdr = alias if i == 1 and main else header  # alias names + 新关注 without 人数 (quirks 8, 9)
         out.write_html_xls(
             f"{base}/user_growth/{month_dir(rows[0][0])}/用户分析_用户增长.xls",
             ["用户增长", f"导出时间：{ts(exp)}"], hdr,
             [[d.isoformat(), n, lo, n - lo, t] for d, n, lo, t in rows],
         )
         out.count("wechat/user_growth", len(rows))
-    if len(html_months) >= 2:
+    if len(html_months) >= 2 and main:
         # corrected re-delivery of month 2 (overlapping dates, three changed values) with a sidecar
         rows = html_months[1]
         exp = datetime.combine(rows[-1][0] + timedelta(days=9), time(16, 0))
@@ -117,7 +149,7 @@ def wechat(w: World, out: Out) -> None:
             rq = {"begin_date": ch[0][0].isoformat(), "end_date": ch[-1][0].isoformat()}
             summ: list[dict[str, Any]] = []
             for d, n, lo, _t in ch:
-                r = rng(w.seed, "usersrc", d)
+                r = rng(w.seed, "usersrc", d, *sk)
                 shares = {0: 0.3, 1: 0.25, 30: 0.15, 57: 0.12, 161: 0.08, 200: 0.1}
                 left_new, left_lost = n, lo
                 for src, s in shares.items():
@@ -177,7 +209,7 @@ def wechat(w: World, out: Out) -> None:
                 rel = f"{base}/articles/{month_dir(at)}/内容分析_{name}_{stamp}"
                 if big:
                     out.write_csv(rel + ".csv", cols, rows)
-                elif oi == 3 and notified == "1":
+                elif oi == 3 and notified == "1" and main:
                     # HTML-xls variant: URLs carry &amp; entities (quirk 38), a 10万+ floored display
                     for r_ in rows:
                         if isinstance(r_[3], int) and r_[3] >= 100000:
@@ -186,7 +218,7 @@ def wechat(w: World, out: Out) -> None:
                 else:
                     pre = [["内容分析-" + name], [f"导出时间：{ts(at)}"]]
                     tail: list[list[Any]] = []
-                    if oi == 2 and notified == "1":
+                    if oi == 2 and notified == "1" and main:
                         tail = [["合计", "", sum(r_[2] for r_ in rows), sum(r_[3] for r_ in rows)]]
                     out.write_xls(rel + ".xls", name, [*pre, cols, *rows, *tail])
                 out.count("wechat/articles", len(rows))
@@ -226,9 +258,12 @@ def wechat(w: World, out: Out) -> None:
         out.count("wechat/articles", n)
     # ---- comments ----
     for p in posts:
-        fetched = min((p.published + timedelta(days=10)).replace(hour=9, minute=0, second=0), w.last_fetch)
-        r = rng(w.seed, "wxc", p.ids["post_ref"])
-        n_total = poisson(r, 5.0 * w.scale * math.exp(r.gauss(0, 0.8)))
+        fetch = comment_fetch(w, (p.published + timedelta(days=10)).replace(hour=9, minute=0, second=0))
+        if fetch is None:
+            continue
+        fetched = fetch
+        r = rng(w.seed, "wxc", p.ids["post_ref"], *sk)
+        n_total = poisson(r, 5.0 * w.s_comments * math.exp(r.gauss(0, 0.8)))
         chunk = COMMENTS_PER_FILE
         for part in range(0, max(1, n_total), chunk):
             comments = []
@@ -257,7 +292,8 @@ def wechat(w: World, out: Out) -> None:
                                           "begin": part + b, "count": 49, "type": 0},
                               "response": {"errcode": 0, "errmsg": "ok", "total": len(page), "comment": page}})
             suffix = f"_{part // chunk + 1:03d}" if n_total > chunk else ""
-            out.write_json(f"{base}/comments/{month_dir(p.published)}/comment_{p.ids['post_ref']}{suffix}.json",
+            name = comment_name(w, "comment", p.ids["post_ref"], fetched)
+            out.write_json(f"{base}/comments/{month_dir(p.published)}/{name}{suffix}.json",
                            {"fanops_api_dump": 1, "platform": "wechat", "account": acc,
                             "fetched_at": iso_local(fetched), "calls": calls})
             out.count("wechat/comments", len(comments))
@@ -266,7 +302,7 @@ def wechat(w: World, out: Out) -> None:
         d = w.start + timedelta(days=off)
         exp = datetime.combine(d, time(11, 0))
         total = next(t for dd, _n, _l, t in fans if dd == d)
-        r = rng(w.seed, "wxportrait", d)
+        r = rng(w.seed, "wxportrait", d, *sk)
         male = int(total * r.uniform(0.27, 0.31))
         gender: list[list[Any]] = [["性别", "人数", "占比"], ["男", male, f"{male / total:.2%}"], ["女", total - male - 900,
                                                                         f"{(total - male - 900) / total:.2%}"],
@@ -320,8 +356,16 @@ def _dy_row(p: Post, at: datetime, cols: list[str], style: int) -> list[Any]:
 
 
 def douyin(w: World, out: Out) -> None:
+    for a in w.accounts_of("douyin"):
+        if ("douyin", a.slug) in w.posts:
+            _douyin(w, out, a)
+
+
+def _douyin(w: World, out: Out, a: Account) -> None:
     rows: Any
-    acc = "qinghe_dy"
+    acc = a.slug
+    main = acc == "qinghe_dy"  # the quirks and bad rows belong to the brand account
+    sk = salt(w, a)
     base = f"douyin/{acc}"
     posts = w.posts[("douyin", acc)]
     big = w.scale > BIG_SCALE
@@ -329,12 +373,14 @@ def douyin(w: World, out: Out) -> None:
     for oi, at0 in enumerate(occasions(w, 0, 10)):
         for k, at in repeated(w, at0):
             sel = window(posts, at)
+            if not sel and (w.daily or not main):
+                continue  # (a header-only export would repeat another's bytes: a duplicate)
             cols = DY_A if oi % 2 == 0 else DY_B
             style = 2 if oi == 2 else (1 if oi % 2 == 1 else 0)
             rows = [_dy_row(p, at, cols, 0 if big else style) for p in sel]
             stamp = f"{at:%Y%m%d}" + (f"_{k:04d}" if k else "")
             rel = f"{base}/videos/{month_dir(at)}/作品列表_{stamp}"
-            if oi == 4 and not big and rows:
+            if oi == 4 and not big and rows and main:
                 # deliberate bad rows (documented in data/sample/README.md)
                 dup = list(rows[0])
                 dup[4] = (dup[4] if isinstance(dup[4], int) else 0) + 17  # same post, different 播放量
@@ -353,21 +399,22 @@ def douyin(w: World, out: Out) -> None:
                 if not first_rel:
                     first_rel = rel + ".xlsx"
             out.count("douyin/videos", len(rows))
-    if first_rel and not big:
+    if first_rel and not big and main:
         # exact duplicate delivery under another name (status duplicate)
         src = out.root / first_rel
         out.write_bytes(first_rel.replace(".xlsx", "_副本.xlsx"), src.read_bytes())
     # ---- fans: overlapping 7/15/30-day pulls, wrapped and bare ----
-    fans = w.followers[f"{acc}@douyin"]
+    fans = w.followers.get(f"{acc}@douyin", [])
     for dtype, step, wrapped in ((7, 7, True), (15, 15, False), (30, 30, True)):
         for end_i in range(step - 1, len(fans), step):
             rows = fans[end_i - dtype + 1:end_i + 1]
             fetched = datetime.combine(rows[-1][0] + timedelta(days=1), time(10, 30 + dtype % 10))
-            r = rng(w.seed, "dyfans", dtype, end_i)
+            r = rng(w.seed, "dyfans", dtype, end_i, *sk)
             lst = [{"date": d.isoformat(), "new_fans": n, "total_fans": t + int(r.gauss(0, 3))}
                    for d, n, _l, t in rows]
             resp = {"data": {"error_code": 0, "description": "", "result_list": lst},
-                    "extra": {"logid": f"{fetched:%Y%m%d%H%M%S}" + hexid(w.seed, 12, "logid", dtype, end_i).upper(),
+                    "extra": {"logid": f"{fetched:%Y%m%d%H%M%S}" + hexid(w.seed, 12, "logid", dtype, end_i,
+                                                                         *sk).upper(),
                               "now": epoch_s(fetched) * 1000, "error_code": 0, "description": "",
                               "sub_error_code": 0, "sub_description": ""}}
             rel = f"{base}/fans/fans_{dtype}d_{rows[-1][0]:%Y%m%d}.json"
@@ -380,11 +427,14 @@ def douyin(w: World, out: Out) -> None:
                 out.write_json(rel, resp)
             out.count("douyin/fans", len(lst))
     # ---- comments with the account's replies ----
-    dy_acc = next(a for a in ACCOUNTS if a.slug == acc and a.platform == "douyin")
+    dy_acc = a
     for p in posts:
-        fetched = min((p.published + timedelta(days=7)).replace(hour=9, minute=30, second=0), w.last_fetch)
+        fetch = comment_fetch(w, (p.published + timedelta(days=7)).replace(hour=9, minute=30, second=0))
+        if fetch is None:
+            continue
+        fetched = fetch
         r = rng(w.seed, "dyc", p.ids["item_id"])
-        n_total = poisson(r, 6.0 * w.scale * math.exp(r.gauss(0, 0.8)))
+        n_total = poisson(r, 6.0 * w.s_comments * math.exp(r.gauss(0, 0.8)))
         chunk = COMMENTS_PER_FILE
         req_base = {"item_id": p.ids["item_id"], "item_create_time": epoch_s(p.published), "item_title": p.text}
         for part in range(0, max(1, n_total), chunk):
@@ -424,17 +474,19 @@ def douyin(w: World, out: Out) -> None:
                                            "extra": {"logid": hexid(w.seed, 26, "lgr", parent),
                                                      "now": epoch_s(fetched) * 1000, "error_code": 0}}})
             suffix = f"_{part // chunk + 1:03d}" if n_total > chunk else ""
-            out.write_json(f"{base}/comments/{month_dir(p.published)}/comments_{p.n:05d}{suffix}.json",
+            name = comment_name(w, "comments", f"{p.n:05d}", fetched)
+            out.write_json(f"{base}/comments/{month_dir(p.published)}/{name}{suffix}.json",
                            {"fanops_api_dump": 1, "platform": "douyin", "account": acc,
                             "fetched_at": iso_local(fetched), "calls": calls})
             out.count("douyin/comments", len(items) + len(replies))
     # ---- live sessions (qinghe_live, and the brand account during promotions) ----
-    _live_sessions(w, out)
+    if acc == "qinghe_dy":
+        _live_sessions(w, out)
     # ---- fans portrait ----
-    for off in sorted({min(w.days - 1, x) for x in (30, 90, 150)}):
+    for off in sorted({min(w.days - 1, x) for x in (30, 90, 150)} if fans else ()):
         d = w.start + timedelta(days=off)
         total = next(t for dd, _n, _l, t in fans if dd == d)
-        r = rng(w.seed, "dyportrait", d)
+        r = rng(w.seed, "dyportrait", d, *sk)
         male = int(total * r.uniform(0.27, 0.31))
         ages = [("1-23", .23), ("24-30", .39), ("31-40", .27), ("41-50", .08), ("50-", .03)]
         geo = [("广东", .15), ("浙江", .11), ("江苏", .07), ("上海", .06)]  # top buckets only -> loader adds other
@@ -514,7 +566,8 @@ KS_COLS = ["作品", "发布时间", "播放量", "完播率", "点赞量", "评
 
 def kuaishou(w: World, out: Out) -> None:
     big = w.scale > BIG_SCALE
-    for acc in ("qinghe_ks", "qinghe_live"):
+    for a in w.accounts_of("kuaishou"):
+        acc = a.slug
         posts = w.posts[("kuaishou", acc)]
         base = f"kuaishou/{acc}/videos"
         for oi, at0 in enumerate(occasions(w, 1, 10)):
@@ -572,15 +625,21 @@ XHS_ALIAS = ["笔记标题", "首次发布时间", "类型", "曝光数", "浏�
 
 
 def xiaohongshu(w: World, out: Out) -> None:
+    for a in w.accounts_of("xiaohongshu"):
+        _xiaohongshu(w, out, a)
+
+
+def _xiaohongshu(w: World, out: Out, a: Account) -> None:
     rows: Any
-    acc = "qinghe_xhs"
+    acc = a.slug
+    main = w.is_main(a)
     base = f"xiaohongshu/{acc}"
     posts = w.posts[("xiaohongshu", acc)]
     for oi, at in enumerate(occasions(w, 3, 11)):
         sel = window(posts, at)
         if not sel:
             continue
-        cols = XHS_ALIAS if oi == 5 else XHS_COLS
+        cols = XHS_ALIAS if oi == 5 and main else XHS_COLS
         rows = []
         for j, p in enumerate(sel):
             aw = p.final["avg_watch"]
@@ -595,7 +654,8 @@ def xiaohongshu(w: World, out: Out) -> None:
                        [("笔记列表明细", [hint, cols, *rows])])
         out.count("xiaohongshu/notes", len(rows))
     # Excel lock file next to an export (not a delivery)
-    out.write_bytes(f"{base}/notes/~$笔记列表明细.xlsx", b"\x0bfanops  \x00" + b"\x00" * 153)
+    if main:
+        out.write_bytes(f"{base}/notes/~$笔记列表明细.xlsx", b"\x0bfanops  \x00" + b"\x00" * 153)
     # fans workbook: five trend sheets per month; the last export includes its own (partial) day
     fans = w.followers[f"{acc}@xiaohongshu"]
     months: list[list[tuple[date, int, int, int]]] = []
@@ -606,7 +666,7 @@ def xiaohongshu(w: World, out: Out) -> None:
     for mi, rows in enumerate(months):
         last = mi == len(months) - 1
         exp_day = rows[-1][0] if last else rows[-1][0] + timedelta(days=1)
-        r = rng(w.seed, "xhsvisit", mi)
+        r = rng(w.seed, "xhsvisit", mi, *salt(w, a))
         visitors = [int(n * r.uniform(8, 14)) for _d, n, _l, _t in rows]
         sheets: list[tuple[str, list[list[Any]]]] = [
             ("净涨粉趋势", [["日期", "净涨粉"], *[[cn_date(d), n - lo] for d, n, lo, _t in rows]]),
@@ -622,11 +682,12 @@ def xiaohongshu(w: World, out: Out) -> None:
         out.count("xiaohongshu/fans", 5 * len(rows))
     # a 观看数据 workbook dropped into fans/: missing_required_sheet
     d0 = fans[0][0]
-    out.write_xlsx(f"{base}/fans/观看数据.xlsx", [("观看趋势", [["日期", "观看数"], [cn_date(d0), 1520]])])
+    if main:
+        out.write_xlsx(f"{base}/fans/观看数据.xlsx", [("观看趋势", [["日期", "观看数"], [cn_date(d0), 1520]])])
 
 
 # ================================================================================================ Weibo
-def _status(w: World, p: Post, at: datetime, followers: int) -> dict[str, Any]:
+def _status(w: World, a: Account, p: Post, at: datetime, followers: int) -> dict[str, Any]:
     mid = p.ids["mid"]
     text = p.title + "，" + p.caption.replace("#", " #")
     long = len(text) > 40
@@ -638,14 +699,20 @@ def _status(w: World, p: Post, at: datetime, followers: int) -> dict[str, Any]:
         "source": '<a href="https://app.weibo.com/t/feed/6vtZb0" rel="nofollow">微博网页版</a>',
         "reposts_count": p.metric("shares", at), "comments_count": p.metric("comments", at),
         "attitudes_count": p.metric("likes", at), "isLongText": long, "region_name": "发布于 上海",
-        "user": {"id": 7712345678, "idstr": "7712345678", "screen_name": "青禾茶饮", "followers_count": followers},
+        "user": {"id": int(a.platform_id), "idstr": a.platform_id, "screen_name": a.name, "followers_count": followers},
     }
     return s
 
 
 def weibo(w: World, out: Out) -> None:
+    for a in w.accounts_of("weibo"):
+        _weibo(w, out, a)
+
+
+def _weibo(w: World, out: Out, a: Account) -> None:
     rows: Any
-    acc = "qinghe_wb"
+    acc = a.slug
+    main = w.is_main(a)
     base = f"weibo/{acc}"
     posts = w.posts[("weibo", acc)]
     fans = w.followers[f"{acc}@weibo"]
@@ -657,7 +724,7 @@ def weibo(w: World, out: Out) -> None:
             if not sel:
                 continue
             fol = fmap.get(at.date(), fans[-1][3])
-            sts = [_status(w, p, at, fol) for p in sel]
+            sts = [_status(w, a, p, at, fol) for p in sel]
             stamp = f"{at:%Y%m%d}" + (f"_{k:04d}" if k else "")
             rel = f"{base}/posts/{month_dir(at)}/statuses_{stamp}"
             form = oi % 4
@@ -665,10 +732,10 @@ def weibo(w: World, out: Out) -> None:
                 out.write_json(rel + ".json", {"fanops_api_dump": 1, "platform": "weibo", "account": acc,
                                                "fetched_at": iso_local(at),
                                                "calls": [{"api": "2/statuses/user_timeline",
-                                                          "request": {"uid": "7712345678", "count": 100},
+                                                          "request": {"uid": a.platform_id, "count": 100},
                                                           "response": {"statuses": sts, "total_number": len(sts)}}]})
             elif form == 1:
-                if oi == 1 and k == 0:  # a status by another user in the brand's timeline file: foreign_author
+                if oi == 1 and k == 0 and main:  # a status by another user in the brand's timeline file: foreign_author
                     f = dict(sts[0])
                     f.update({"idstr": "5" + digits(w.seed, 15, "foreign"), "user": {
                         "id": 6012345678, "idstr": "6012345678", "screen_name": "山云茶舍官方微博",
@@ -694,7 +761,7 @@ def weibo(w: World, out: Out) -> None:
     hdr = ["日期", "粉丝总数", "新增粉丝数", "取消关注数", "净增粉丝数"]
     for mi, rows in enumerate(months):
         rel = f"{base}/fans/粉丝数据_{month_dir(rows[0][0])}"
-        if mi == 2:
+        if mi == 2 and main:
             sheet: list[list[Any]] = [hdr]
             for j, (d, n, lo, t) in enumerate(rows):
                 sheet.append([excel_serial(d) if j % 2 else ("date", d), t, n, lo, n - lo])
@@ -704,22 +771,25 @@ def weibo(w: World, out: Out) -> None:
             body: list[list[Any]] = []
             for j, (d, n, lo, t) in enumerate(rows):
                 ds = d.isoformat()
-                if mi == 3:
+                if mi == 3 and main:
                     ds = f"{d.year}/{d.month}/{d.day}" if j % 2 else f"{d:%Y.%m.%d}"
                 lost: Any = lo
                 net: Any = n - lo
                 if mi == 1 and j in (4, 5, 6):
                     lost, net = ("-", "--", "null")[j - 4], ""  # missing markers -> NULL, never 0
-                body.append([ds, thousands(t) if mi == 3 else t, n, lost, net])
-            if mi == 4:
+                body.append([ds, thousands(t) if mi == 3 and main else t, n, lost, net])
+            if mi == 4 and main:
                 body.append([f"{rows[0][0].year}-09-31", rows[-1][3], 1, 1, 0])  # invalid_date (bad row)
             out.write_csv(rel + ".csv", hdr, body, encoding="utf-8-sig" if mi == 0 else "utf-8")
             out.count("weibo/fans", len(body))
     # ---- comments, with the account's replies through reply_comment ----
     for pi, p in enumerate(posts):
-        fetched = min((p.published + timedelta(days=5)).replace(hour=22, minute=0, second=0), w.last_fetch)
+        fetch = comment_fetch(w, (p.published + timedelta(days=5)).replace(hour=22, minute=0, second=0))
+        if fetch is None:
+            continue
+        fetched = fetch
         r = rng(w.seed, "wbc", p.ids["mid"])
-        lam = 6.0 * w.scale * math.exp(r.gauss(0, 0.8))
+        lam = 6.0 * w.s_comments * math.exp(r.gauss(0, 0.8))
         if p.published.date() in (w.burst_day, w.burst_day - timedelta(days=1)):
             lam *= 6
         n_total = poisson(r, lam)
@@ -746,11 +816,11 @@ def weibo(w: World, out: Out) -> None:
                         rid = digits(w.seed, 16, "wbrid", cid, first="51")
                         cms.append({"created_at": weibo_time(rt), "id": int(rid), "idstr": rid,
                                     "text": f"回复@{c['user']['screen_name']}:{r.choice(tx.REPLY_T)}",
-                                    "user": {"idstr": "7712345678", "screen_name": "青禾茶饮"},
+                                    "user": {"idstr": a.platform_id, "screen_name": a.name},
                                     "status": {"idstr": p.ids["mid"]},
                                     "reply_comment": {"idstr": cid, "user": {"idstr": uid}}})
             suffix = f"_{part // chunk + 1:03d}" if n_total > chunk else ""
-            rel = f"{base}/comments/{month_dir(p.published)}/comments_{p.ids['mid']}{suffix}.json"
+            rel = f"{base}/comments/{month_dir(p.published)}/{comment_name(w, 'comments', p.ids['mid'], fetched)}{suffix}.json"
             bare = {"comments": cms, "previous_cursor": 0, "next_cursor": 0, "total_number": len(cms)}
             if pi % 3 == 2 and cms:  # (an empty bare page would be byte-identical to other empty pages)
                 out.write_json(rel, bare)

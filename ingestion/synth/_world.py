@@ -6,12 +6,15 @@ mentions, messages, orders, snapshot re-exports) are generated later, day by day
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from . import _text as tx
 from ._util import digits, hexid, rng
+
+SOCIAL = ("wechat", "douyin", "kuaishou", "xiaohongshu", "weibo")
 
 PLATFORM_CN = {"wechat": "微信公众号", "douyin": "抖音", "kuaishou": "快手", "xiaohongshu": "小红书", "weibo": "微博",
                "tmall": "天猫"}
@@ -43,6 +46,58 @@ SHOP = "qinghe_tmall"
 # posts per day (mean) per (platform, account)
 POST_RATE = {("wechat", "qinghe_wx"): 0.45, ("douyin", "qinghe_dy"): 1.0, ("kuaishou", "qinghe_ks"): 0.7,
              ("xiaohongshu", "qinghe_xhs"): 0.7, ("weibo", "qinghe_wb"): 1.4, ("kuaishou", "qinghe_live"): 0.25}
+LIVE_RATE = 0.25  # a live-room account's short videos (with --accounts also on Douyin)
+EXTRA_RATE = 0.8  # an extra account posts at this share of its platform's main account rate
+
+# With --accounts the high-volume datasets are weighted to the benchmark's L mix (issue 8: >= 400 k post
+# snapshots, >= 10 M comments + mentions, >= 2 M orders, >= 1 M messages at one scale); 1.0 otherwise.
+# Measured per scale unit (180 days, 4 accounts, before weighting): comments 20.9 k, mentions 3.6 k, orders 2.95 k,
+# messages 2.3 k, post snapshots 7.4 k; so scale 420 gives 10.3 M, 2.1 M, 1.06 M and ~0.44 M.
+MIX = {"comments": 1.0, "mentions": 1.0, "orders": 1.7, "messages": 1.1, "snapshots": 0.14}
+
+
+def _platform_id(platform: str, slug: str) -> str:
+    """A distinct, well-formed platform account id for an extra account (independent of the seed)."""
+    h = hexid(0, 32, "account", platform, slug)
+    if platform == "wechat":
+        return "gh_" + h[:12]
+    if platform == "douyin":
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-9{h[17:20]}-{h[20:32]}"
+    if platform == "kuaishou":
+        return "3xqh" + h[:10]
+    if platform == "xiaohongshu":
+        return digits(0, 10, "account", platform, slug, first="58")
+    return digits(0, 10, "account", platform, slug, first="77")
+
+
+def layout(accounts: int | None) -> tuple[list[Account], dict[tuple[str, str], float]]:
+    """Own accounts and posting rates: today's layout, or ``accounts`` per social platform.
+
+    With ``accounts`` = N (>= 2) every social platform has N accounts: the main one, ``qinghe_live`` on
+    Douyin and Kuaishou, then ``<main>_2``, ``<main>_3``, ... (same owner as the main account, a smaller
+    follower base, posting at EXTRA_RATE of the main rate). Every account posts.
+    """
+    if accounts is None:
+        return list(ACCOUNTS), dict(POST_RATE)
+    if accounts < 2:
+        raise ValueError("accounts must be at least 2 (the live rooms are one of Douyin's and Kuaishou's)")
+    out: list[Account] = []
+    rates: dict[tuple[str, str], float] = {}
+    for plat in SOCIAL:
+        main = next(a for a in ACCOUNTS if a.platform == plat and a.slug != "qinghe_live")
+        accs = [main, *[a for a in ACCOUNTS if a.platform == plat and a.slug == "qinghe_live"]]
+        main_rate = POST_RATE[(plat, main.slug)]
+        for a in accs:
+            rates[(plat, a.slug)] = main_rate if a is main else LIVE_RATE
+        i = 2
+        while len(accs) < accounts:
+            slug = f"{main.slug}_{i}"
+            accs.append(Account(plat, slug, f"{main.name}{i}号", _platform_id(plat, slug), main.owner,
+                                main.active_from, main.base_total // i))
+            rates[(plat, slug)] = main_rate * EXTRA_RATE
+            i += 1
+        out.extend(accs)
+    return out, rates
 
 
 @dataclass
@@ -114,8 +169,18 @@ class KolPost:
 
 
 class World:
-    def __init__(self, seed: int, start: date, days: int, scale: float) -> None:
+    def __init__(self, seed: int, start: date, days: int, scale: float, accounts: int | None = None) -> None:
         self.seed, self.start, self.days, self.scale = seed, start, days, scale
+        # --accounts: N accounts per platform, the benchmark mix, and daily deliveries (every dated file is
+        # stamped on or before the last day, so the last day's files can be held back as "+1 day")
+        self.daily = accounts is not None
+        self.accounts, self.post_rate = layout(accounts)
+        mix = MIX if self.daily else dict.fromkeys(MIX, 1.0)
+        self.s_comments = scale * mix["comments"]
+        self.s_mentions = scale * mix["mentions"]
+        self.s_orders = scale * mix["orders"]
+        self.s_messages = scale * mix["messages"]
+        self.s_snapshots = scale * mix["snapshots"]
         self.end = start + timedelta(days=days - 1)  # last day with data
         # nothing is exported or fetched after the morning after the last day
         self.last_export = datetime.combine(self.end + timedelta(days=1), time(8, 0))
@@ -129,10 +194,27 @@ class World:
         self.campaigns = self._campaigns()
         self.kols = self._kols()
         self.posts: dict[tuple[str, str], list[Post]] = {}
-        for (plat, acc), rate in POST_RATE.items():
+        for (plat, acc), rate in self.post_rate.items():
             self.posts[(plat, acc)] = self._posts(plat, acc, rate)
         self.kol_posts = self._kol_posts()
-        self.followers = {a.slug + "@" + a.platform: self._followers(a) for a in ACCOUNTS if a.base_total}
+        self.followers = {a.slug + "@" + a.platform: self._followers(a) for a in self.accounts if a.base_total}
+
+    # ---------------------------------------------------------------------------------------- accounts
+    def accounts_of(self, platform: str) -> list[Account]:
+        return [a for a in self.accounts if a.platform == platform]
+
+    def account(self, platform: str, slug: str) -> Account:
+        return next(a for a in self.accounts if a.platform == platform and a.slug == slug)
+
+    @staticmethod
+    def is_main(a: Account) -> bool:
+        """One of today's accounts (they carry the deliberate quirks and bad rows; extras do not)."""
+        return a in ACCOUNTS
+
+    def extra_index(self, platform: str, slug: str) -> int:
+        """0 for today's accounts, k for the k-th extra account of the platform."""
+        extras = [a.slug for a in self.accounts_of(platform) if not self.is_main(a)]
+        return extras.index(slug) + 1 if slug in extras else 0
 
     # ---------------------------------------------------------------------------------------- seasonality
     def promo(self, d: date) -> float:
@@ -156,7 +238,8 @@ class World:
     def _posts(self, plat: str, acc: str, rate: float) -> list[Post]:
         out: list[Post] = []
         n = 0
-        wx_mid = 2247489000
+        xi = self.extra_index(plat, acc)
+        wx_mid = 2247489000 + xi * 10_000_000  # msgids are per official account: keep extras apart
         for d in self.dates:
             r = rng(self.seed, "posts", plat, acc, d)
             k = 0
@@ -174,10 +257,11 @@ class World:
                 if plat != "wechat":
                     pub = datetime.combine(d, time(r.choice([7, 9, 12, 12, 18, 19, 20, 21, 22]),
                                                    r.randint(0, 59), r.randint(0, 59)))
-                out.append(self._post(plat, acc, n, pub, r, wx_mid if plat == "wechat" else 0, j + 1))
+                out.append(self._post(plat, acc, n, pub, r, wx_mid if plat == "wechat" else 0, j + 1, xi))
         return out
 
-    def _post(self, plat: str, acc: str, n: int, pub: datetime, r, mid: int, idx: int) -> Post:  # type: ignore[no-untyped-def]
+    def _post(self, plat: str, acc: str, n: int, pub: datetime, r, mid: int, idx: int,  # type: ignore[no-untyped-def]
+              xi: int = 0) -> Post:
         promo = self.promo(pub.date())
         gbk = plat == "wechat"  # WeChat titles go into GBK HTML exports: no emoji
         ttl = tx.title(r)
@@ -216,7 +300,8 @@ class World:
         key = (plat, acc, n)
         if plat == "wechat":
             post.ids["post_ref"] = f"{mid}_{idx}"
-            post.ids["url"] = (f"https://mp.weixin.qq.com/s?__biz=MzI0NjE3NzY1Mg==&mid={mid}&idx={idx}"
+            biz = "MzI0NjE3NzY1Mg==" if not xi else base64.b64encode(str(3246177652 + xi).encode()).decode()
+            post.ids["url"] = (f"https://mp.weixin.qq.com/s?__biz={biz}&mid={mid}&idx={idx}"
                                f"&sn={hexid(self.seed, 32, 'sn', *key)}&chksm={hexid(self.seed, 8, 'ck', *key)}#rd")
             post.ids["mid"] = str(mid)
             post.ids["idx"] = str(idx)

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import time
@@ -205,3 +206,84 @@ def test_sample_negative_burst() -> None:
     assert len(neg) >= 150
     assert {r["platform"] for r in neg} >= {"weibo", "xiaohongshu", "douyin"}
     assert any(r["author_followers"] == 1520000 for r in recs)
+
+
+# ----------------------------------------------------------------------- --accounts (benchmark layout)
+SOCIAL = ["wechat", "douyin", "kuaishou", "xiaohongshu", "weibo"]
+PLATFORM_OF = {"微信公众号": "wechat", "抖音": "douyin", "快手": "kuaishou", "小红书": "xiaohongshu", "微博": "weibo",
+               "天猫": "tmall"}
+DAY_STAMP = re.compile(r"(20\d\d)(\d\d)(\d\d)")
+
+
+@pytest.fixture(scope="module")
+def multi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("synth_multi")
+    return out, generate(out, days=21, scale=4, seed=5, accounts=3)  # scale > 3: daily order files
+
+
+def _registry(root: Path) -> dict[tuple[str, str], tuple[str, str]]:
+    ws = openpyxl.load_workbook(root / "ops/accounts/账号清单.xlsx").active
+    assert ws is not None
+    rows = list(ws.iter_rows(values_only=True))[1:]
+    return {(PLATFORM_OF[r[0]], r[1]): (str(r[3] or ""), str(r[5])) for r in rows if r[10] == "启用"}
+
+
+def test_accounts_layout_registered_and_populated(multi: tuple[Path, dict[str, int]]) -> None:
+    out, counts = multi
+    reg = _registry(out)
+    for plat in SOCIAL:
+        own = sorted(a for p, a in reg if p == plat)
+        assert len(own) == 3, (plat, own)
+        # every account folder the synth writes is registered, except the deliberate unknown_account file
+        folders = {d.name for d in (out / plat).iterdir() if d.is_dir()}
+        assert folders - set(own) == ({"qinghe_wb2"} if plat == "weibo" else set()), plat
+        assert set(own) <= folders, plat
+        ids = [reg[(plat, a)][0] for a in own]
+        assert all(ids) and len(set(ids)) == 3, (plat, ids)
+        for a in own:  # every account posts: its platform's post dataset has files
+            post_ds = {"wechat": "articles", "douyin": "videos", "kuaishou": "videos", "xiaohongshu": "notes",
+                       "weibo": "posts"}[plat]
+            assert list((out / plat / a / post_ds).rglob("*.*")), (plat, a)
+    # distinct platform ids across all accounts; owners are team members who list the extra accounts
+    pids = [pid for (p, _a), (pid, _o) in reg.items() if pid]
+    assert len(pids) == len(set(pids))
+    team = _csv(out / "ops/team/团队成员.csv")
+    listed = {s.split("/")[-1] for r in team[1:] for s in r[3].split("|") if s}
+    members = {r[0] for r in team[1:]}
+    for (p, a), (_pid, owner) in reg.items():
+        assert owner in members
+        if p in SOCIAL:
+            assert a in listed, a
+    # messages reach the extra accounts
+    msg_accounts = {json.loads(line)["account"] for f in (out / "ops/messages").rglob("*.jsonl")
+                    for line in f.read_text(encoding="utf-8").splitlines()}
+    assert {"qinghe_wx_3", "qinghe_dy_2", "qinghe_wb_3"} <= msg_accounts
+    assert all(counts.get(ds, 0) > 0 for ds in HIGH_VOLUME)
+
+
+def test_accounts_daily_deliveries_stamp_last_day(multi: tuple[Path, dict[str, int]]) -> None:
+    """Every dated file name is stamped on or before the last day, and the last day's stamp holds files of
+    every high-volume dataset (the benchmark holds them back as "+1 day")."""
+    out, _ = multi
+    last = "20260604"  # 2026-05-15 + 21 days - 1
+    stamps: dict[str, set[str]] = {}
+    for p in out.rglob("*"):
+        m = DAY_STAMP.search(p.name)
+        if p.is_file() and m:
+            stamps.setdefault("".join(m.groups()), set()).add("/".join(p.relative_to(out).parts[:3]))
+    assert max(stamps) == last
+    held = {"/".join(x.split("/")[0::2]) if x.split("/")[0] in SOCIAL else x.rsplit("/", 1)[0]
+            for x in stamps[last]}
+    for ds in ["douyin/comments", "wechat/comments", "weibo/comments", "listening/mentions", "ops/messages",
+               "shop/qinghe_tmall"]:
+        assert ds in held, (ds, sorted(held))
+
+
+def test_accounts_default_unchanged_and_validated(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        generate(tmp_path / "x", days=14, accounts=1)
+    a = generate(tmp_path / "a", days=14, seed=2)
+    b = generate(tmp_path / "b", days=14, seed=2, accounts=None)
+    assert a == b and tree_hashes(tmp_path / "a") == tree_hashes(tmp_path / "b")
+    c = generate(tmp_path / "c", days=14, seed=2, accounts=2)
+    assert c["ops/accounts"] == a["ops/accounts"] + 3  # WeChat, Xiaohongshu and Weibo gain one account each
