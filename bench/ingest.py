@@ -25,7 +25,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.measure import PeakRSS, cpu
+from bench.measure import PeakRSS, TreeSampler
 from ingestion.engine import IngestOptions, ingest
 from ingestion.landing import classify, iter_deliveries
 from ingestion.readers.detect import read_document
@@ -93,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the warehouse")
     ap.add_argument("--json", type=Path, help="write the figures as JSON here")
     ap.add_argument("--no-formats", action="store_true", help="only the full ingest and the rerun")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="worker processes for ingestion (default: automatic; 0 = in this process)")
     ap.add_argument("--formats-only", action="store_true",
                     help="skip the full ingest and the rerun; only the per-format comparison with DuckDB")
     args = ap.parse_args(argv)
@@ -118,17 +120,21 @@ def main(argv: list[str] | None = None) -> int:
     peak = 0
     rows_total = 0
     if not args.formats_only:
-        with PeakRSS(0.05) as rss:
-            c0, t0 = cpu(), time.perf_counter()
-            result = ingest(IngestOptions(tree, wh, key, "bench"))
-            wall, cpu_s = time.perf_counter() - t0, cpu() - c0
-        peak = rss.peak
+        # this process and its ingestion workers: RSS summed over the tree, CPU of all of them
+        sampler = TreeSampler(os.getpid(), 0.05).start()
+        t0 = time.perf_counter()
+        s0 = time.time()
+        result = ingest(IngestOptions(tree, wh, key, "bench", workers=args.workers))
+        wall = time.perf_counter() - t0
+        s1 = time.time()
+        sampler.stop()
+        cpu_s, peak = sampler.window(s0, s1)
         tot = result.totals()
         rows_total = tot.rows_read
         print(f"fanops ingest: wall {wall:.1f}s cpu {cpu_s:.1f}s rows read {tot.rows_read} "
               f"({tot.rows_read / wall:,.0f} rows/s, {total_bytes / 1e6 / wall:.1f} MB/s) peak RSS {peak / 1e9:.2f} GB")
         t0 = time.perf_counter()
-        again = ingest(IngestOptions(tree, wh, key, "bench"))
+        again = ingest(IngestOptions(tree, wh, key, "bench", workers=args.workers))
         rerun = time.perf_counter() - t0
         print(f"rerun with nothing new: {rerun:.2f}s (files new: {again.totals().files_new})")
 
@@ -159,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             if not dst.exists():
                 os.link(p, dst)
         t0 = time.perf_counter()
-        sub_res = ingest(IngestOptions(sub, sub.parent / "wh.duckdb", key, "bench"))
+        sub_res = ingest(IngestOptions(sub, sub.parent / "wh.duckdb", key, "bench", workers=args.workers))
         ft = time.perf_counter() - t0
         bt = sum(base[f][0] for f in fams_k)
         rows_d = sum(base[f][1] for f in fams_k)

@@ -7,10 +7,12 @@ quarantine records and the manifest row in ONE transaction, so a crash never lea
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import sys
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +25,15 @@ import pyarrow.compute as pc
 from ingestion import portrait
 from ingestion.contracts import DatasetDecl, TableDecl, load_contract
 from ingestion.extract import Extracted, extract_json, extract_tabular
-from ingestion.landing import PathInfo, classify, iter_deliveries, read_sidecar, sha256_file
+from ingestion.landing import (
+    LandingScan,
+    PathInfo,
+    classify,
+    iter_deliveries,
+    read_sidecar,
+    scan_landing,
+    sha256_file,
+)
 from ingestion.readers import Document, FileRejected, read_document
 from ingestion.rows import FileContext, RowResult, preparse, process_batch
 from ingestion.timeutil import shanghai_date, utcnow
@@ -50,6 +60,11 @@ class IngestOptions:
     is_sample: bool = False
     datasets: Collection[str] | None = None
     now: datetime | None = None
+    # a landing scan to reuse (the per-dataset assets of one run share one walk of the tree); None: walk it
+    scan: LandingScan | None = None
+    # worker processes that read and parse files (the writer stays in this process); None: automatic
+    # (FANOPS_INGEST_WORKERS, else up to two when the new files are many), 0 or 1: in this process only
+    workers: int | None = None
 
 
 @dataclass
@@ -124,6 +139,7 @@ class FileOutcome:
     platform: str | None = None
     pending: tuple[Extracted, FileContext, Any] | None = None  # prepared, not yet parsed
     mtime_ns: int | None = None  # the file's modification time when read (a hashing cache, not its identity)
+    extracted: int = 0  # records extracted (before parsing): the chunking rule counts these
 
 
 def _extension(path: str) -> str:
@@ -216,6 +232,7 @@ def prepare_file(
             if b.table.format.startswith("portrait"):
                 b.constants["snapshot_date"] = shanghai_date(fc.export_at)
         out.pending = (ex, fc, sidecar)
+        out.extracted = sum(b.n for b in ex.batches)
     except FileRejected as exc:
         out.status, out.reason, out.message, out.detail = "rejected", exc.reason, exc.message, exc.detail
     return out
@@ -282,15 +299,53 @@ def _order_key(export_at: datetime | None, delivered_at: datetime, path: str) ->
     return f"{e}|{d}|{path}"
 
 
-def _known(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, str | None, datetime]]:
-    rows = con.execute("SELECT path, sha256, status, reason, delivered_at FROM ops.file_manifest").fetchall()
-    return {(p, s): (st, r, d.replace(tzinfo=UTC)) for p, s, st, r, d in rows}
+def _known_for(
+    con: duckdb.DuckDBPyConnection, rels: list[str]
+) -> tuple[dict[tuple[str, str], tuple[str, str | None, datetime]], dict[tuple[str, int, int], str]]:
+    """Manifest rows of the given paths: (path, sha) -> (status, reason, delivered_at), and the stat cache
+    (path, size, mtime_ns) -> sha256."""
+    known: dict[tuple[str, str], tuple[str, str | None, datetime]] = {}
+    stat_cache: dict[tuple[str, int, int], str] = {}
+    if not rels:
+        return known, stat_cache
+    con.register("_sel_paths", pa.table({"path": pa.array(rels, pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT m.path, m.sha256, m.status, m.reason, m.delivered_at, m.size_bytes, m.mtime_ns "
+            "FROM ops.file_manifest AS m SEMI JOIN _sel_paths AS s ON m.path = s.path"
+        ).fetchall()
+    finally:
+        con.unregister("_sel_paths")
+    for p, sha, st, r, d, size, mt in rows:
+        known[(p, sha)] = (st, r, d.replace(tzinfo=UTC))
+        if mt is not None:
+            stat_cache[(p, size, mt)] = sha
+    return known, stat_cache
+
+
+def _accepted_shas(con: duckdb.DuckDBPyConnection, shas: set[str]) -> set[str]:
+    if not shas:
+        return set()
+    con.register("_sel_shas", pa.table({"sha": pa.array(sorted(shas), pa.string())}))
+    try:
+        rows = con.execute(
+            "SELECT DISTINCT m.sha256 FROM ops.file_manifest AS m SEMI JOIN _sel_shas AS s ON m.sha256 = s.sha "
+            "WHERE m.status IN ('loaded', 'superseded')"
+        ).fetchall()
+    finally:
+        con.unregister("_sel_shas")
+    return {r[0] for r in rows}
 
 
 # files are written in chunks: one transaction per chunk keeps a crash from leaving half a file, and
 # amortises DuckDB's per-statement cost over many small files
 CHUNK_ROWS = 400_000
 CHUNK_FILES = 400
+# worker processes pay a start-up cost (imports, the contract) once per process: only for runs with much
+# to read; FANOPS_INGEST_WORKERS overrides (0 = read in this process)
+WORKERS_ENV = "FANOPS_INGEST_WORKERS"
+PARALLEL_MIN_BYTES = 48 * 1024 * 1024
+PARALLEL_MIN_FILES = 3_000
 
 
 @dataclass
@@ -301,6 +356,7 @@ class _Pending:
     sha: str
     delivered: datetime
     retry: bool
+    size: int = 0
 
 
 @dataclass
@@ -331,44 +387,40 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
     now = opts.now or utcnow()
     results = {d: DatasetResult(d, raw_tables=contract.datasets[d].raw_tables) for d in wanted
                if d in contract.datasets}
-    infos = [(p, rel, classify(rel)) for p, rel in
-             ((p, p.relative_to(landing).as_posix()) for p in iter_deliveries(landing))]
+    scan = opts.scan if opts.scan is not None and opts.scan.root == landing else scan_landing(landing)
 
     def ds_of(info: PathInfo) -> str | None:
         return info.dataset.id if info.dataset else None
 
     # files outside every dataset folder are recorded (unknown_dataset) by any run that loads ops/accounts
     # (every full run, and the accounts asset that runs first in the Dagster graph)
-    selected = [x for x in infos if ds_of(x[2]) in wanted or (ACCOUNTS in wanted and x[2].dataset is None)]
-    known = _known(con)
-    # a duplicate repeats bytes that were accepted (loaded/superseded); bytes that were rejected (say, in
-    # the wrong folder) are evaluated afresh when delivered again elsewhere
-    accepted = {s for (_, s), (st, _r, _d) in known.items() if st in ("loaded", "superseded")}
-    run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, accepted, {p for (p, _) in known})
-    # files already recorded with the same size and modification time are not hashed again: landing
-    # files are immutable, and re-reading gigabytes on a run with nothing new would cost minutes
-    stat_cache: dict[tuple[str, int, int], str] = {
-        (p, size, mt): sha
-        for p, size, mt, sha in con.execute(
-            "SELECT path, size_bytes, mtime_ns, sha256 FROM ops.file_manifest WHERE mtime_ns IS NOT NULL"
-        ).fetchall()
-    }
+    selected = [x for x in scan.entries
+                if ds_of(x[2]) in wanted or (ACCOUNTS in wanted and x[2].dataset is None)]
+    # the manifest rows of the selected paths only (a per-dataset step reads its own part)
+    known, stat_cache = _known_for(con, [rel for _, rel, _ in selected])
     pending: list[_Pending] = []
-    for p, rel, info in selected:
+    for ap, rel, info in selected:
         d = ds_of(info) or "unknown"
         res = results.setdefault(d, DatasetResult(d))
         res.files_seen += 1
-        st = p.stat()
+        st = os.stat(ap)
+        # files already recorded with the same size and modification time are not hashed again: landing
+        # files are immutable, and re-reading gigabytes on a run with nothing new would cost minutes
         cached = stat_cache.get((rel, st.st_size, st.st_mtime_ns))
-        sha = cached if cached is not None else sha256_file(p)
+        sha = cached if cached is not None else sha256_file(Path(ap))
         prev = known.get((rel, sha))
         if prev is not None:
             status, reason, delivered = prev
             if status == "rejected" and reason == "unknown_account":
-                pending.append(_Pending(p, rel, info, sha, delivered, True))
+                pending.append(_Pending(Path(ap), rel, info, sha, delivered, True, st.st_size))
             continue
         res.files_new += 1
-        pending.append(_Pending(p, rel, info, sha, now, False))
+        pending.append(_Pending(Path(ap), rel, info, sha, now, False, st.st_size))
+    # a duplicate repeats bytes that were accepted (loaded/superseded); bytes that were rejected (say, in
+    # the wrong folder) are evaluated afresh when delivered again elsewhere. Only the shas and paths of
+    # this run's files are ever looked up, so only those are read.
+    accepted = _accepted_shas(con, {f.sha for f in pending})
+    run = _Run(con, opts, now, uuid.uuid4().hex[:12], results, accepted, {p for (p, _) in known})
 
     registry = AccountRegistry.load(con)
     accounts = [x for x in pending if ds_of(x.info) == ACCOUNTS]
@@ -393,18 +445,210 @@ def ingest_with(con: duckdb.DuckDBPyConnection, opts: IngestOptions) -> IngestRe
 def _run_files(run: _Run, files: list[_Pending], registry: AccountRegistry) -> None:
     chunk: list[tuple[FileOutcome, _Pending]] = []
     rows = 0
-    for f in sorted(files, key=lambda x: (x.info.dataset.id if x.info.dataset else "", x.rel)):
-        out = prepare_file(f.path.read_bytes(), f.info, sha=f.sha, full_path=f.path, delivered_at=f.delivered,
-                           loaded_at=run.now, pii_key=run.opts.pii_key, registry=registry)
-        out.mtime_ns = f.path.stat().st_mtime_ns
+    ordered = sorted(files, key=lambda x: (x.info.dataset.id if x.info.dataset else "", x.rel))
+    for out, f in _outcomes(run, ordered, registry):
         chunk.append((out, f))
-        if out.pending is not None:
-            rows += sum(b.n for b in out.pending[0].batches)
+        rows += out.extracted
         if rows >= CHUNK_ROWS or len(chunk) >= CHUNK_FILES:
             _finish_chunk(run, chunk)
             chunk, rows = [], 0
     if chunk:
         _finish_chunk(run, chunk)
+
+
+def _outcomes(
+    run: _Run, files: list[_Pending], registry: AccountRegistry
+) -> Iterator[tuple[FileOutcome, _Pending]]:
+    """Each file's outcome, in the given order: prepared here (finished per chunk by `_finish_chunk`), or
+    prepared and finished by worker processes, a run of consecutive files at a time. The chunks written and
+    their order do not depend on which: the chunking rule counts the records each file yields."""
+    workers = _worker_count(run.opts, files) if files else 0
+    if workers < 2:
+        for f in files:
+            out = prepare_file(f.path.read_bytes(), f.info, sha=f.sha, full_path=f.path, delivered_at=f.delivered,
+                               loaded_at=run.now, pii_key=run.opts.pii_key, registry=registry)
+            out.mtime_ns = f.path.stat().st_mtime_ns
+            yield out, f
+        return
+    yield from _parallel_outcomes(run.opts.pii_key, run.now, registry, files, workers)
+
+
+def _worker_count(opts: IngestOptions, files: list[_Pending]) -> int:
+    if opts.workers is not None:
+        return opts.workers
+    env = os.environ.get(WORKERS_ENV, "").strip()
+    if env:
+        try:
+            return int(env)
+        except ValueError:
+            pass
+    if (os.cpu_count() or 1) < 2:
+        return 0
+    size = sum(f.size for f in files)
+    return 2 if size >= PARALLEL_MIN_BYTES or len(files) >= PARALLEL_MIN_FILES else 0
+
+
+# --------------------------------------------------------------------------- worker processes
+#
+# Workers read, detect, extract, parse and shape files (everything but the writes); this process stays the
+# one DuckDB writer. Workers are spawned (not forked: this process may hold DuckDB and Dagster threads),
+# reused for the life of the process, and exit on their own when this process dies (a SIGKILL included).
+
+UNIT_FILES = 200
+UNIT_BYTES = 16 * 1024 * 1024
+_POOL: tuple[int, Any] | None = None
+
+
+def _units(files: list[_Pending]) -> Iterator[list[_Pending]]:
+    unit: list[_Pending] = []
+    size = 0
+    for f in files:
+        unit.append(f)
+        size += f.size
+        if len(unit) >= UNIT_FILES or size >= UNIT_BYTES:
+            yield unit
+            unit, size = [], 0
+    if unit:
+        yield unit
+
+
+def _pool(workers: int) -> Any:
+    global _POOL
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if (_POOL is not None and _POOL[0] == workers and not getattr(_POOL[1], "_broken", False)
+            and not getattr(_POOL[1], "_shutdown_thread", False)):
+        return _POOL[1]
+    had_pool = _POOL is not None
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=False, cancel_futures=True)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(os.getpid(),))
+    # a spawned process re-runs the parent's main script unless it is guarded by `if __name__ ==
+    # "__main__"`; workers need none of it, so it is hidden while they start (each submit to a new pool
+    # starts one, up to `workers`)
+    main = sys.modules.get("__main__")
+    saved = {k: main.__dict__[k] for k in ("__file__", "__spec__") if main is not None and k in main.__dict__}
+    try:
+        if main is not None:
+            main.__dict__.pop("__file__", None)
+            main.__dict__["__spec__"] = None
+        for _ in range(workers):
+            pool.submit(int)
+    finally:
+        if main is not None:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(saved)
+    if not had_pool:
+        atexit.register(_close_pool)
+    _POOL = (workers, pool)
+    return pool
+
+
+def _close_pool() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+def _worker_init(parent: int) -> None:
+    import threading
+    import time
+
+    def watch() -> None:  # the parent died (killed, crashed): this worker has nobody to report to
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, name="fanops-parent-watch", daemon=True).start()
+    load_contract()
+
+
+def _parallel_outcomes(
+    pii_key: bytes, now: datetime, registry: AccountRegistry, files: list[_Pending], workers: int
+) -> Iterator[tuple[FileOutcome, _Pending]]:
+    import pickle
+    from collections import deque
+
+    pool = _pool(workers)
+    ahead: deque[tuple[Any, list[_Pending]]] = deque()
+    units = _units(files)
+    try:
+        while True:
+            while len(ahead) < 2 * workers:
+                unit = next(units, None)
+                if unit is None:
+                    break
+                items = [(str(f.path), f.rel, f.sha, f.delivered) for f in unit]
+                ahead.append((pool.submit(_work_unit, items, registry.rows, pii_key, now), unit))
+            if not ahead:
+                return
+            fut, unit = ahead.popleft()
+            outs: list[FileOutcome] = pickle.loads(fut.result())
+            for o in outs:
+                for r in o.results:
+                    r.rows = _from_ipc(r.rows)  # type: ignore[arg-type]
+                    r.coverage = _from_ipc(r.coverage) if r.coverage is not None else None  # type: ignore[arg-type]
+            yield from zip(outs, unit, strict=True)
+    finally:
+        for fut, _ in ahead:
+            fut.cancel()
+
+
+def _work_unit(
+    items: list[tuple[str, str, str, datetime]], registry_rows: list[tuple[str, str, str | None]],
+    pii_key: bytes, now: datetime,
+) -> bytes:
+    """In a worker: prepare, parse and finish consecutive files; the outcomes pickled with the contract's
+    declarations by name (they are the same objects in every process)."""
+    import copyreg
+    import io
+    import pickle
+
+    registry = AccountRegistry(registry_rows)
+    outs: list[FileOutcome] = []
+    for path, rel, sha, delivered in items:
+        p = Path(path)
+        out = prepare_file(p.read_bytes(), classify(rel), sha=sha, full_path=p, delivered_at=delivered,
+                           loaded_at=now, pii_key=pii_key, registry=registry)
+        out.mtime_ns = p.stat().st_mtime_ns
+        outs.append(out)
+    preparse([o.pending[0].batches for o in outs if o.pending is not None])
+    for o in outs:
+        finish_file(o)
+        for r in o.results:  # Arrow IPC: a slice goes alone (a pickled slice carries its parent's buffers)
+            r.rows = _to_ipc(r.rows)  # type: ignore[assignment]
+            r.coverage = _to_ipc(r.coverage) if r.coverage is not None else None  # type: ignore[assignment]
+    buf = io.BytesIO()
+    pk = pickle.Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    table = copyreg.dispatch_table.copy()
+    table[TableDecl] = lambda t: (_table_decl, (t.name,))
+    table[DatasetDecl] = lambda d: (_dataset_decl, (d.id,))
+    pk.dispatch_table = table  # type: ignore[attr-defined]
+    pk.dump(outs)
+    return buf.getvalue()
+
+
+def _to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as w:
+        w.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def _from_ipc(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
+def _table_decl(name: str) -> TableDecl:
+    return load_contract().table(name)
+
+
+def _dataset_decl(ds_id: str) -> DatasetDecl:
+    return load_contract().datasets[ds_id]
 
 
 def _finish_chunk(run: _Run, chunk: list[tuple[FileOutcome, _Pending]]) -> None:

@@ -582,7 +582,11 @@ def _none(v: Any) -> Any:
     return None if v is _MISSING else v
 
 
-def extract_json(doc: Document, ds: DatasetDecl, group: str, account: str | None) -> Extracted:
+def extract_json(
+    doc: Document, ds: DatasetDecl, group: str, account: str | None, *, columnar: bool = True
+) -> Extracted:
+    """Records of a JSON/JSONL document into batches (``columnar=False``: always record by record, the
+    reference for the column-at-a-time path of bare-record JSONL)."""
     tables = ds.table_for("json")
     if not tables:
         raise FileRejected(
@@ -596,6 +600,10 @@ def extract_json(doc: Document, ds: DatasetDecl, group: str, account: str | None
     else:
         v = doc.json_value
         units = [(None, v)]
+    if (columnar and doc.file_type == "jsonl" and all(not t.records and t.wrapper != "required" and t.format == "json"
+                                         for t in tables)
+            and not any("fanops_api_dump" in unit for _, unit in units)):
+        return _extract_bare_lines(doc, tables, group, units)
     recs: dict[str, list[_Rec]] = {t.name: [] for t in tables}
     rownums: dict[str, list[int]] = {t.name: [] for t in tables}
     coverage: dict[str, list[date]] = {t.name: [] for t in tables}
@@ -737,6 +745,60 @@ def extract_json(doc: Document, ds: DatasetDecl, group: str, account: str | None
     meta = {"apis": sorted(set(apis_seen)), "wrapper": is_wrapper_doc, "sheet": None, "header_row": None,
             "preamble": [], "unmapped_columns": [], "dropped_columns": []}
     return Extracted(batches, meta, hint)
+
+
+def _extract_bare_lines(doc: Document, tables: list[TableDecl], group: str, units: list[Any]) -> Extracted:
+    """JSONL of bare records (listening mentions, ops messages): what the general loop of `extract_json`
+    does for such a file (every record to the first table, its physical line as its row number, no request
+    or parent), column by column instead of record by record."""
+    objs = [unit for _, unit in units]
+    if group in ("wechat", "douyin", "kuaishou", "weibo"):
+        for item in objs:
+            err = api_error(group, item)
+            if err:
+                raise FileRejected("api_error", f"response error {err[0]}: {err[1]}",
+                                   {"code": err[0], "message": err[1]})
+    batches: list[Batch] = []
+    for k, t in enumerate(tables):
+        mine = objs if k == 0 else []
+        b = Batch(t)
+        b.row_numbers = [line for line, _ in units] if k == 0 else []
+        b.rows_read = len(b.row_numbers)
+        b.coverage = []
+        b.row_export_at = [None] * len(mine)
+        for c in t.columns:
+            if c.derived is not None or c.drop or not c.paths:
+                continue
+            b.cells[c.name] = _bare_column_values(mine, c)
+            b.sources[c.name] = c.paths[0]
+        b.meta["records"] = None
+        batches.append(b)
+    pre = [PreRow(ln, "invalid_json_line", f"line {ln} is not one JSON object: {msg}", {}) for ln, msg in doc.bad_lines]
+    if pre:
+        batches[0].pre.extend(pre)
+        batches[0].rows_read += len(pre)
+    meta = {"apis": [], "wrapper": False, "sheet": None, "header_row": None,
+            "preamble": [], "unmapped_columns": [], "dropped_columns": []}
+    return Extracted(batches, meta, None)
+
+
+def _bare_column_values(objs: list[dict[str, Any]], col: ColumnDecl) -> list[Any]:
+    """`_column_values` for records that are JSON objects without request or parent."""
+    paths = [p for p in col.paths if not p.startswith(("@request.", "^"))]  # always None for bare records
+    if not paths:
+        return [None] * len(objs)
+    first = paths[0]
+    out = ([o.get(first) for o in objs] if "." not in first
+           else [_none(get_path(o, first)) for o in objs])
+    for path in paths[1:]:
+        todo = [i for i, v in enumerate(out) if v is None]
+        if not todo:
+            break
+        for i in todo:
+            v = objs[i].get(path) if "." not in path else _none(get_path(objs[i], path))
+            if v is not None:
+                out[i] = v
+    return out
 
 
 def _date_range(begin: Any, end: Any) -> list[date]:

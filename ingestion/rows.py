@@ -577,7 +577,9 @@ def _protect_message(c: ColumnDecl | None, p: Problem, fc: FileContext, arrays: 
     if c is not None and c.ctype is not None and c.ctype.kind == "key" and p.raw is not None:
         raw = cell_text(p.raw)
         prot = _protect(c, p.raw, fc, arrays, i) or ""
-        for variant in {raw, raw.strip(), repr(raw), repr(raw.strip())}:
+        # longest first, in a fixed order (a set's order varies between processes): the quoted form of
+        # the value goes as a whole
+        for variant in sorted({raw, raw.strip(), repr(raw), repr(raw.strip())}, key=lambda v: (-len(v), v)):
             if variant:
                 msg = msg.replace(variant, f"<pseudonym {prot}>")
     return pii.mask_text(msg) if p.reason != "foreign_author" else msg

@@ -115,51 +115,41 @@ def read_json(text: str, encoding: str, bom_len: int, *, whole_tried: bool = Fal
         else:
             return Document(file_type="json", encoding=encoding, json_value=value)
 
-    # JSONL? every non-empty line must begin with '{'.
-    spans: list[tuple[int, int, int]] = []  # (line number, start, end)
-    line_no = 0
-    pos = 0
-    n = len(text)
-    for m in _LINE_BREAK.finditer(text):
-        line_no += 1
-        spans.append((line_no, pos, m.start()))
-        pos = m.end()
-    if pos < n:
-        line_no += 1
-        spans.append((line_no, pos, n))
+    # JSONL? every non-empty line must begin with '{'. Lines are split at \r\n, \r or \n (the last piece
+    # after a final break is empty, hence blank); each line is parsed as it is read, and the result is
+    # dropped when a later line shows the text is not JSONL.
+    lines = _LINE_BREAK.split(text) if "\r" in text else text.split("\n")
     is_jsonl = True
-    nonblank: list[tuple[int, int, int]] = []
-    for span in spans:
-        line = text[span[1] : span[2]]
-        stripped = line.strip()
-        if not stripped:
+    nonblank = 0
+    records: list[tuple[int, object]] = []
+    bad: list[tuple[int, str]] = []
+    fast = orjson.loads
+    for line_no, line in enumerate(lines, 1):
+        if line[:1] != "{":
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if not stripped.startswith("{"):
+                is_jsonl = False
+                break
+        nonblank += 1
+        try:
+            obj = _loads(line, True) if exact and _LONG_DIGITS.search(line) is not None else fast(line)
+        except RecursionError:
+            bad.append((line_no, "line is not valid JSON: nesting too deep"))
             continue
-        if not stripped.startswith("{"):
-            is_jsonl = False
-            break
-        nonblank.append(span)
-    if is_jsonl and nonblank:
-        records: list[tuple[int, object]] = []
-        bad: list[tuple[int, str]] = []
-        for line_no, start, end in nonblank:
-            line = text[start:end]
-            try:
-                obj = _loads(line, exact and _LONG_DIGITS.search(line) is not None)
-            except RecursionError:
-                bad.append((line_no, "line is not valid JSON: nesting too deep"))
-                continue
-            except ValueError:
-                cpos, msg = _error_pos(line)
-                bad.append((line_no, f"line is not valid JSON: {msg} (column {cpos + 1})"))
-                continue
-            if not isinstance(obj, dict):
-                bad.append((line_no, f"line is JSON {type(obj).__name__}, not one JSON object"))
-                continue
-            records.append((line_no, obj))
-        # a one-line file reads the same either way (§2.2): one line that is not one JSON object is a JSON
-        # file that does not parse (say, a compact API dump cut mid-array), rejected, not a quarantined line
-        if records or len(nonblank) > 1:
-            return Document(file_type="jsonl", encoding=encoding, json_lines=records, bad_lines=bad)
+        except ValueError:
+            cpos, msg = _error_pos(line)
+            bad.append((line_no, f"line is not valid JSON: {msg} (column {cpos + 1})"))
+            continue
+        if not isinstance(obj, dict):
+            bad.append((line_no, f"line is JSON {type(obj).__name__}, not one JSON object"))
+            continue
+        records.append((line_no, obj))
+    # a one-line file reads the same either way (§2.2): one line that is not one JSON object is a JSON
+    # file that does not parse (say, a compact API dump cut mid-array), rejected, not a quarantined line
+    if is_jsonl and nonblank and (records or nonblank > 1):
+        return Document(file_type="jsonl", encoding=encoding, json_lines=records, bad_lines=bad)
 
     cpos, msg = _error_pos(text)
     codec = "utf-8" if encoding == "utf-8-sig" else encoding

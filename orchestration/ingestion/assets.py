@@ -8,12 +8,14 @@ landing folders are known (contract §1 rule 2), so it loads first.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from ingestion.contracts import all_datasets
 from ingestion.engine import DatasetResult, IngestOptions, ingest_with
+from ingestion.landing import LandingScan, scan_landing
 from orchestration.resources import FanopsSettings
 from orchestration.retry import retry_transient
 
@@ -46,6 +48,20 @@ def result_metadata(dataset_id: str, raw_tables: Iterable[str], res: DatasetResu
     return meta
 
 
+_SCAN: tuple[str, Path, LandingScan] | None = None
+
+
+def landing_scan(run_id: str, landing: Path) -> LandingScan:
+    """One walk of the landing tree per run, shared by the run's dataset assets (each would otherwise walk
+    and classify every file of the tree: seconds per asset on a large tree). A new run walks it again."""
+    global _SCAN
+    root = landing.resolve()
+    if _SCAN is None or _SCAN[0] != run_id or _SCAN[1] != root:
+        _SCAN = None  # the previous run's scan is not kept alive while the new one is built
+        _SCAN = (run_id, root, scan_landing(root))
+    return _SCAN[2]
+
+
 def _build_asset(decl) -> AssetsDefinition:
     dataset_id: str = decl.id
     raw_tables = list(decl.raw_tables)
@@ -68,6 +84,7 @@ def _build_asset(decl) -> AssetsDefinition:
             key_version=key_version,
             is_sample=fanops.is_sample,
             datasets={dataset_id},
+            scan=landing_scan(context.run.run_id, fanops.landing_path),
         )
         # writes go through the shared DuckDB resource: the same FANOPS_WAREHOUSE file dbt will use
         try:
