@@ -23,7 +23,7 @@ help:
 	@echo "make docs          generate the dbt docs and serve them on 127.0.0.1:8080"
 	@echo "make synth-sample  regenerate the committed sample under data/sample"
 	@echo "make ui            start the Dagster UI on 127.0.0.1:3000"
-	@echo "make bench         run the benchmarks in bench/ (not part of test)"
+	@echo "make bench         the benchmark suite bench/suite.py: S, M, L (BENCH_SIZES=S,M), not part of test"
 	@echo "make drills        the heavy failure drills: seeded SIGKILL trials, two runs with --wait (~20 min)"
 	@echo "make clean         remove the local warehouse, caches and build output"
 
@@ -91,10 +91,18 @@ ui: setup
 docs: setup
 	$(BIN)/fanops docs
 
+# The issue-8 suite (bench/suite.py): S = the bundled sample, M and L = `fanops synth` trees in $(BENCH_TREES)
+# (generated when absent); per stage wall/CPU/peak RSS, +1 day and nothing-new reruns, the DuckDB and pandas
+# baselines, docs/bench/scaling.png. The other bench/*.py scripts run on their own (bench/suite.py --help).
+BENCH_SIZES ?= S,M,L
+BENCH_TREES ?= /tmp/bench/trees
+BENCH_WORK ?= /tmp/bench/work
+BENCH_JSON ?= build/bench/suite.json
+BENCH_ARGS ?=
 bench: setup
-	@set -e; shopt -s nullglob; files=(bench/*.py); \
-	if [ $${#files[@]} -eq 0 ]; then echo "no benchmarks in bench/"; fi; \
-	for f in "$${files[@]}"; do echo "== $$f"; $(BIN)/python "$$f"; done
+	$(UV) sync --frozen --extra dev --extra bench
+	$(BIN)/python bench/suite.py --sizes $(BENCH_SIZES) --trees $(BENCH_TREES) --work $(BENCH_WORK) \
+	  --json $(BENCH_JSON) --gen $(BENCH_ARGS)
 
 # The failure drills marked `drill` (tests/drills): seeded SIGKILL trials during ingestion, dbt and publish, two
 # runs with --wait; each trial's kill point and rerun time go to build/drills.jsonl (the light variant runs in
