@@ -338,6 +338,7 @@ class SchedulesConfig:
     nightly: str = "30 2 * * *"  # nightly_run: the whole graph for the latest partitions, 02:30
     crisis: str = "5 * * * *"  # crisis_hourly: the crisis job, five minutes past every hour
     weekly_report: str = "0 8 * * 1"  # weekly_report: last week's operations report, Mondays 08:00
+    pull: str = "0 2 * * *"  # pull_daily: the API pull connectors (when enabled), 02:00, before nightly
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,114 @@ class FanopsConfig:
     quality: QualityConfig = field(default_factory=QualityConfig)
     schedules: SchedulesConfig = field(default_factory=SchedulesConfig)
     retries: RetryConfig = field(default_factory=RetryConfig)
+    connectors: ConnectorsConfig = field(default_factory=lambda: ConnectorsConfig())
+
+
+# ------------------------------------------------------------------------------------------ pull connectors
+# The API families and the landing datasets each can pull (ingestion/connectors; README "Pull connectors").
+CONNECTOR_DATASETS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "wechat": ("user_growth", "articles", "comments"),
+        "douyin": ("fans", "comments", "fans_portrait"),
+        "kuaishou": ("videos",),
+        "weibo": ("posts", "comments"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ConnectorAccount:
+    platform: str
+    account: str
+    enabled: bool = True
+    datasets: tuple[str, ...] = ()  # empty = every dataset of the platform
+
+
+@dataclass(frozen=True)
+class ConnectorsConfig:
+    """`connectors:` in fanops.yaml. Credentials never live here (environment or a secrets file)."""
+
+    accounts: tuple[ConnectorAccount, ...] = ()
+    base_urls: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # platform -> URL
+    timeout_seconds: float = 30.0
+    max_attempts: int = 5  # per request, on rate limits and transient errors
+    backoff_seconds: float = 2.0  # first wait; doubles per attempt, jitter x [0.5, 1)
+    backoff_max_seconds: float = 60.0
+    initial_days: int = 7  # first pull of an account: this many days up to yesterday
+    max_backfill_days: int = 31  # catching up after a gap pulls at most this many days
+    lookback_days: int = 7  # current-state pulls (comments, videos, posts) cover items of these last days
+
+    def pulls(self) -> list[tuple[str, str, str]]:
+        """(platform, account, dataset) of every enabled connector, in config order."""
+        return [
+            (a.platform, a.account, ds)
+            for a in self.accounts
+            if a.enabled
+            for ds in (a.datasets or CONNECTOR_DATASETS[a.platform])
+        ]
+
+
+def _parse_connectors(c: _Checker, raw: Any) -> ConnectorsConfig:
+    import re
+
+    d = c.mapping(
+        raw,
+        "connectors",
+        ("accounts", "base_urls", "timeout_seconds", "max_attempts", "backoff_seconds", "backoff_max_seconds",
+         "initial_days", "max_backfill_days", "lookback_days"),
+    )
+    values: dict[str, Any] = {}
+    for key, lo, hi in (("max_attempts", 1, 20), ("initial_days", 1, 366), ("max_backfill_days", 1, 366),
+                        ("lookback_days", 1, 90)):
+        if key in d:
+            values[key] = c.integer(d[key], f"connectors.{key}", lo, hi)
+    for key, top in (("timeout_seconds", 600.0), ("backoff_seconds", 3600.0), ("backoff_max_seconds", 3600.0)):
+        if key in d:
+            number = c.number(d[key], f"connectors.{key}")
+            if number is not None and not 0 <= number <= top:
+                c.error(f"connectors.{key}", f"{_fmt(number)} is out of range (0..{_fmt(top)})")
+            elif number is not None:
+                values[key] = number
+    if "base_urls" in d:
+        urls = c.mapping(d["base_urls"], "connectors.base_urls", tuple(CONNECTOR_DATASETS))
+        for family, url in urls.items():
+            if not isinstance(url, str) or not re.match(r"^https?://[^/\s?#]+", url) or "?" in url:
+                c.error(f"connectors.base_urls.{family}", f"expected an http(s) URL without a query, got "
+                        f"{_describe(url)}")
+        values["base_urls"] = MappingProxyType({k: v.rstrip("/") for k, v in urls.items() if isinstance(v, str)})
+    accounts: list[ConnectorAccount] = []
+    seen: set[tuple[str, str]] = set()
+    raw_accounts = d.get("accounts") or []
+    if not isinstance(raw_accounts, list):
+        c.error("connectors.accounts", f"expected a list, got {_describe(raw_accounts)}")
+        raw_accounts = []
+    for i, item in enumerate(raw_accounts):
+        path = f"connectors.accounts[{i}]"
+        ad = c.mapping(item, path, ("platform", "account", "enabled", "datasets"))
+        given, account = ad.get("platform"), ad.get("account")
+        if given not in CONNECTOR_DATASETS:
+            c.error(f"{path}.platform", f"expected one of {', '.join(CONNECTOR_DATASETS)}, got {_describe(given)}")
+            continue
+        platform = str(given)
+        if not isinstance(account, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{1,47}$", account):
+            c.error(f"{path}.account", f"expected an account slug (^[a-z0-9][a-z0-9_-]{{1,47}}$), got "
+                    f"{_describe(account)}")
+            continue
+        if (platform, account) in seen:
+            c.error(path, f"{platform}/{account} is listed twice")
+        seen.add((platform, account))
+        enabled = ad.get("enabled", True)
+        if not isinstance(enabled, bool):
+            c.error(f"{path}.enabled", f"expected true or false, got {_describe(enabled)}")
+            enabled = False
+        datasets = ad.get("datasets") or []
+        allowed = CONNECTOR_DATASETS[platform]
+        if not isinstance(datasets, list) or any(x not in allowed for x in datasets):
+            c.error(f"{path}.datasets", f"expected a list of {', '.join(allowed)}, got {_describe(datasets)}")
+            datasets = []
+        accounts.append(ConnectorAccount(platform, account, enabled, tuple(x for x in allowed if x in datasets)))
+    values["accounts"] = tuple(accounts)
+    return ConnectorsConfig(**{k: v for k, v in values.items() if v is not None})
 
 
 @dataclass(frozen=True)
@@ -918,6 +1027,7 @@ TOP_KEYS = (
     "quality",
     "schedules",
     "retries",
+    "connectors",
 )
 
 
@@ -980,6 +1090,7 @@ def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
         quality=_parse_quality(c, d.get("quality")),
         schedules=_parse_schedules(c, d.get("schedules")),
         retries=_parse_retries(c, d.get("retries")),
+        connectors=_parse_connectors(c, d.get("connectors")),
     )
     if c.problems:
         raise ConfigError(c.problems, source)

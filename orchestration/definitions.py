@@ -12,6 +12,7 @@ from dagster import AssetsDefinition, Definitions, in_process_executor
 
 from ingestion.config import resolve_settings
 from orchestration.alerts import run_failure_notice
+from orchestration.connectors.assets import build_pull_assets, build_pull_job, pull_schedule
 from orchestration.crisis.jobs import build_crisis_job, build_crisis_sensor, crisis_schedule
 from orchestration.ingestion.sensors import landing_sensor
 from orchestration.jobs import JOBS, all_assets_job
@@ -30,6 +31,9 @@ ALL_ASSETS: list[AssetsDefinition] = PIPELINE.all
 ALL_ASSET_CHECKS = PIPELINE.checks
 # the crisis job: texts -> sentiment -> alerts -> notifications, hourly and on new text files
 crisis_job = build_crisis_job(PIPELINE.manifest)
+# pull connectors (fanops.yaml `connectors:`): one asset per enabled connector, their job and schedule
+PULL_ASSETS = build_pull_assets(settings.config, PIPELINE.partitions)
+PULL_JOBS = [build_pull_job(PULL_ASSETS)] if PULL_ASSETS else []
 # run_failure_notice: a failed run is reported through the notification channels (orchestration.alerts)
 ALL_SENSORS = [landing_sensor, build_crisis_sensor(crisis_job), run_failure_notice]
 CRONS = settings.config.schedules  # schedules: in fanops.yaml
@@ -37,15 +41,17 @@ ALL_SCHEDULES = [
     nightly_run_schedule(all_assets_job, PIPELINE.partitions, settings.config.timezone, CRONS.nightly),
     crisis_schedule(crisis_job, settings.config.timezone, CRONS.crisis),
 ]
+if PULL_JOBS:
+    ALL_SCHEDULES.append(pull_schedule(PULL_JOBS[0], PIPELINE.partitions, settings.config.timezone, CRONS.pull))
 if PIPELINE.reports:
     ALL_SCHEDULES.append(weekly_report_schedule(settings.config.timezone, CRONS.weekly_report))
 
 defs = Definitions(
-    assets=ALL_ASSETS,
+    assets=[*ALL_ASSETS, *PULL_ASSETS],
     asset_checks=ALL_ASSET_CHECKS,
     sensors=ALL_SENSORS,
     schedules=ALL_SCHEDULES,
-    jobs=[*JOBS, crisis_job, *([weekly_report_job] if PIPELINE.reports else [])],
+    jobs=[*JOBS, crisis_job, *([weekly_report_job] if PIPELINE.reports else []), *PULL_JOBS],
     resources=build_resources(settings),
     executor=in_process_executor,
 )

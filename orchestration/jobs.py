@@ -18,10 +18,12 @@ ingest_job = define_asset_job(
     executor_def=in_process_executor,
 )
 
+# the pull connectors (group `connectors`) run before it in their own run (`pull_daily` at 02:00, and `fanops run`
+# pulls first): inside this run nothing would order them before the ingestion assets
 all_assets_job = define_asset_job(
     "all_assets",
-    selection=AssetSelection.all(),
-    description="Materialise the whole asset graph (what `fanops run` does).",
+    selection=AssetSelection.all() - AssetSelection.groups("connectors"),
+    description="Materialise the whole asset graph (what `fanops run` does); the pull connectors run before it.",
     executor_def=in_process_executor,
 )
 
