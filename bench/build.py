@@ -11,6 +11,8 @@ The tree is a synthetic landing tree (`fanops synth`, see BENCHMARKS.md). The be
 3. ingests the held-back day into the copy (not timed as part of the build) and runs the build again,
    incremental: wall time, peak RSS, the ratio incremental ÷ full measured in the same process;
 4. reports interaction rows (raw comments + messages, and fct_interactions) so the scale is on record.
+`--runs-only` measures whole `fanops run`s instead (base, +1 day, nothing new, --force, from scratch) and proves
+that the incremental marts equal the from-scratch ones (hash per table; exit 1 when they differ).
 Not part of `make test` (`make bench`).
 """
 
@@ -163,6 +165,71 @@ def counts(warehouse: Path) -> dict:
             "fct_orders_rows": orders}
 
 
+def mart_hashes(warehouse: Path) -> dict[str, list[int]]:
+    """Per marts.* table (views excluded): [rows, order-independent hash of every row]."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1").fetchall()]
+        out = {}
+        for t in tables:
+            n, h = con.execute(f'select count(*), coalesce(sum(hash(x)::hugeint), 0) from marts."{t}" x').fetchone()
+            out[t] = [int(n), int(h)]
+    finally:
+        con.close()
+    return out
+
+
+def fanops_run(landing: Path, warehouse: Path, config: Path, *extra: str) -> dict:
+    """One whole `fanops run` (ingest, quality, dbt, KPI, report, publish): wall time, peak RSS, exit code and
+    the summary line of a run with nothing new."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FANOPS_PII_KEY": os.environ.get("FANOPS_PII_KEY", BENCH_KEY)}
+    args = [str(REPO / ".venv" / "bin" / "fanops"), "run", "--landing", str(landing), "--warehouse",
+            str(warehouse), "--config", str(config), *extra]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = TreePeak(proc.pid)
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    rss = peak.stop()
+    if proc.returncode != 0:
+        sys.exit(f"fanops run failed ({proc.returncode}):\n{out[-5000:]}")
+    nothing_new = next((ln.strip() for ln in out.splitlines() if ln.startswith("nothing new since run")), None)
+    return {"wall_s": round(wall, 2), "peak_rss_gb": round(rss / 1e9, 2), "nothing_new": nothing_new}
+
+
+def whole_runs(tree: Path, work: Path, config: Path) -> dict:
+    """`fanops run` on all but the last day, then with the last day (+1 day), then with nothing new, and a
+    from-scratch run of the whole tree; the marts of the incremental warehouse must equal the from-scratch ones
+    (hash per table)."""
+    first = work / "first"
+    if not first.exists():
+        split_tree(tree, first)
+    inc = work / "runs_inc" / "fanops.duckdb"
+    scratch = work / "runs_scratch" / "fanops.duckdb"
+    for path in (inc.parent, scratch.parent):
+        shutil.rmtree(path, ignore_errors=True)
+    out: dict = {}
+    out["base_run"] = fanops_run(first, inc, config)
+    print(f"fanops run, all but the last day: {out['base_run']}", flush=True)
+    out["plus_one_day_run"] = fanops_run(tree, inc, config)
+    print(f"fanops run, +1 day: {out['plus_one_day_run']}", flush=True)
+    out["nothing_new_run"] = fanops_run(tree, inc, config)
+    print(f"fanops run, nothing new: {out['nothing_new_run']}", flush=True)
+    out["forced_run"] = fanops_run(tree, inc, config, "--force")
+    print(f"fanops run --force, nothing new: {out['forced_run']}", flush=True)
+    out["scratch_run"] = fanops_run(tree, scratch, config)
+    print(f"fanops run from scratch, whole tree: {out['scratch_run']}", flush=True)
+    a, b = mart_hashes(inc), mart_hashes(scratch)
+    out["marts_compared"] = len(b)
+    out["marts_differing"] = sorted(t for t in set(a) | set(b) if a.get(t) != b.get(t))
+    print(f"marts equal (incremental vs from scratch): {not out['marts_differing']} "
+          f"({len(b)} tables; differing: {out['marts_differing'] or '-'})", flush=True)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tree", type=Path, default=None,
@@ -172,6 +239,9 @@ def main() -> int:
     ap.add_argument("--base", type=Path, default=None, help="an already ingested base warehouse")
     ap.add_argument("--config", type=Path, default=REPO / "fanops.yaml")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--runs-only", action="store_true",
+                    help="only the whole-pipeline runs: `fanops run` base, +1 day, nothing new, --force, and a "
+                    "from-scratch run whose marts must equal the incremental ones")
     a = ap.parse_args()
 
     work = a.work or Path(tempfile.mkdtemp(prefix="fanops_build_bench_"))
@@ -186,6 +256,11 @@ def main() -> int:
                             "--scale", str(a.scale), "--seed", "7"], check=True, capture_output=True)
     base = a.base or work / "base.duckdb"
     report: dict = {"tree": str(a.tree)}
+    if a.runs_only:
+        report["runs"] = whole_runs(a.tree, work, a.config)
+        if a.json:
+            a.json.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+        return 0 if not report["runs"]["marts_differing"] else 1
     if not base.exists():
         first = work / "first"
         day, held = split_tree(a.tree, first)

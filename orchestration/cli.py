@@ -131,6 +131,7 @@ def _run_in_process(args: argparse.Namespace, mode: str) -> int:
     as_of = getattr(args, "as_of", None)
     full_refresh = bool(getattr(args, "full_refresh", False))
     unit_tests = bool(getattr(args, "unit_tests", False))
+    force = bool(getattr(args, "force", False))
     if mode != "build":
         resolve_pii_key(settings.is_sample)  # fail early (or make the sample key) before dagster loads
         if not settings.landing.is_dir():
@@ -181,6 +182,7 @@ def _run_in_process(args: argparse.Namespace, mode: str) -> int:
                 unit_tests=unit_tests,
                 assets=graph,
                 partition_range=window if isinstance(window, tuple) else None,
+                force=force,
             )
         except Failure as exc:  # raised before the run starts (e.g. no daily partition exists yet)
             print(f"fanops: {exc.description}", file=sys.stderr)
@@ -219,7 +221,10 @@ def _report_result(
             )
     if idle:
         print(f"  no files for {len(idle)} dataset(s): {', '.join(idle)}")
-    if dbt_ran:
+    unchanged = nothing_new_since(result, settings) if dbt_ran else None
+    if unchanged is not None:
+        print(f"{unchanged}; skipped: {', '.join(skipped_steps(result)) or '-'}")
+    elif dbt_ran:
         _print_dbt_summary(result, settings, built, as_of)
     else:
         for name in built:
@@ -239,9 +244,10 @@ def _report_result(
             if blocking and severity == "ERROR":
                 failed_checks.append(evaluation)
 
-    if dbt_ran:
+    if dbt_ran and unchanged is None:
         _print_scorecard_and_report(result, settings)
         _print_crisis(result, settings)
+    if dbt_ran:
         _print_publication(built)
 
     print()
@@ -270,6 +276,33 @@ def _report_result(
     if settings.is_sample:
         print("Note: this build was made from the bundled SAMPLE landing data.")
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def skipped_steps(result: Any) -> list[str]:
+    return sorted({e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED" and e.step_key})
+
+
+def nothing_new_since(result: Any, settings: Settings) -> str | None:
+    """"nothing new since run <id>: marts unchanged" when the run's dbt build succeeded without building anything
+    (orchestration.dbt.state decided that nothing changed since that run), else None."""
+    from orchestration.dbt.assets import DBT_OP_NAME
+
+    ok = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"}
+    if DBT_OP_NAME not in ok:
+        return None
+    dbt_keys = {"staging", "intermediate", "marts"}
+    if any(e.asset_key.path[0] in dbt_keys for e in result.get_asset_materialization_events()):
+        return None
+    import duckdb
+
+    from orchestration.dbt.state import nothing_new_line, read_state
+
+    try:
+        with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+            state = read_state(con)
+    except duckdb.Error:
+        state = None
+    return nothing_new_line(state.run_id if state is not None else "?")
 
 
 def _print_dbt_summary(
@@ -458,6 +491,43 @@ def _check_as_of(args: argparse.Namespace, command: str) -> int | None:
 def cmd_run(args: argparse.Namespace) -> int:
     error = _check_as_of(args, "run")
     return error if error is not None else _materialize(args, "run")
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    """Pull the enabled API connectors into the landing tree (README "Pull connectors"); loads nothing."""
+    settings = _settings(args)
+    if not settings.config.connectors.pulls():
+        print("fanops pull: no connector is enabled (connectors.accounts in fanops.yaml)", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        start = dt.date.fromisoformat(args.date_from) if args.date_from else None
+        end = dt.date.fromisoformat(args.date_to) if args.date_to else None
+    except ValueError as exc:
+        print(f"fanops pull: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    os.environ["DAGSTER_HOME"] = str(dagster_home_for(settings))
+    from dagster import DagsterInstance
+
+    from orchestration.connectors.run import run_pulls
+    from orchestration.dbt.assets import daily_partitions
+
+    with DagsterInstance.get() as instance:
+        result = run_pulls(
+            settings, instance, daily_partitions(settings.config), start=start, end=end, only=args.connector or ()
+        )
+    if result is None:
+        print(f"fanops pull: no enabled connector matches {', '.join(args.connector)}", file=sys.stderr)
+        return EXIT_USAGE
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        meta = {k: getattr(v, "value", v) for k, v in mat.metadata.items()}
+        where = f"{meta.get('window_start')}..{meta.get('window_end')} -> {meta.get('file') or 'no file'}"
+        detail = where if meta.get("status") == "pulled" else f"up to date ({meta.get('pulled_through')})"
+        print(f"  {'/'.join(mat.asset_key.path[1:])}: {detail}")
+    for event in result.all_events:
+        if event.is_step_failure:
+            print(f"  FAILED {event.step_key}: {event.step_failure_data.error.message.strip()}", file=sys.stderr)
+    return EXIT_OK if result.success else EXIT_FAILED
 
 
 def cmd_crisis(args: argparse.Namespace) -> int:
@@ -699,6 +769,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
         argv += ["--scale", str(args.scale)]
     if args.seed is not None:
         argv += ["--seed", str(args.seed)]
+    if args.accounts is not None:
+        argv += ["--accounts", str(args.accounts)]
     result = synth.main(argv)
     return int(result or 0)
 
@@ -930,6 +1002,11 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common, paths, dbt_opts, lock_opts],
         help="ingest and build every model in one in-process run",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="build, validate, report and publish even when nothing changed since the last complete run",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -991,6 +1068,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_publish)
 
+    p = sub.add_parser(
+        "pull",
+        parents=[common, paths],
+        help="pull the enabled API connectors into the landing tree (new windows only; loads nothing)",
+    )
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="request this range instead (YYYY-MM-DD)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day of the range (default: yesterday)")
+    p.add_argument(
+        "--connector",
+        action="append",
+        metavar="PLATFORM[/ACCOUNT[/DATASET]]",
+        help="only these connectors (repeatable), e.g. wechat or douyin/qinghe_dy/comments",
+    )
+    p.set_defaults(func=cmd_pull)
+
     p = sub.add_parser("check", parents=[common], help="dry-run export files; writes nothing")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--landing", metavar="DIR", help="landing root the files sit under (for path detection)")
@@ -1002,6 +1094,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, metavar="N")
     p.add_argument("--scale", type=float, metavar="S")
     p.add_argument("--seed", type=int, metavar="K")
+    p.add_argument("--accounts", type=int, metavar="N",
+                   help="own accounts per social platform (>= 2; default: the sample's layout)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser(

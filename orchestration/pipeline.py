@@ -37,6 +37,7 @@ from orchestration.dbt.assets import (
     ops_tables,
 )
 from orchestration.dbt.project import load_manifest
+from orchestration.dbt.state import FORCE_TAG
 from orchestration.ingestion.assets import INGESTION_ASSETS
 from orchestration.kpi.metadata import scorecard_metadata
 from orchestration.publish.assets import build_publish_asset, mart_keys
@@ -188,10 +189,13 @@ def run_pipeline(
     partition_range: tuple[str, str] | None = None,
     log_level: str = "INFO",
     extra_assets: Sequence[AssetsDefinition] = (),
+    force: bool = False,
 ):
     """Materialise the assets of `mode` (or only `selection` among them) in one in-process run; returns the
     ExecuteInProcessResult. `partition_range` makes it an explicit partition run (a backfill);
-    `extra_assets` join the graph for this run (tests: probes downstream of the marts)."""
+    `extra_assets` join the graph for this run (tests: probes downstream of the marts). A plain run whose data,
+    config and code are unchanged since the last complete build skips the quality stages and everything from
+    the dbt build on (orchestration.dbt.state); `force` (and `full_refresh`, `unit_tests`) always rebuilds."""
     tags: dict[str, str]
     selected: list[AssetsDefinition | AssetChecksDefinition]
     if mode == "ingest":  # no dbt manifest needed: ingestion and its raw checks only
@@ -206,6 +210,18 @@ def run_pipeline(
         tags = run_tags(mode, graph.partitions, partition_range=partition_range)
         wanted = None if selection is None else set(selection)
         dbt_ops = [op.node_def.name for op in graph.dbt_ops if wanted is None or wanted & set(op.keys)]
+    if force or full_refresh or unit_tests:
+        tags[FORCE_TAG] = "true"
+    ingests = selection is None or any(k.path[0] == "raw" for k in selection)
+    if mode == "run" and ingests and settings.config.connectors.pulls():
+        from orchestration.connectors.run import run_pulls  # pull first: the ingestion assets see the files
+
+        pulled = run_pulls(settings, instance, graph.partitions)
+        if pulled is not None and not pulled.success:
+            import logging
+
+            logging.getLogger("fanops").warning("some pull connectors failed (run %s); their windows are "
+                                                "requested again next run", pulled.run_id)
     return materialize(
         [*selected, *extra_assets],
         selection=list(selection) if selection is not None else None,

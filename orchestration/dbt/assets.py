@@ -13,6 +13,10 @@ Partition semantics:
   `fanops/all_partitions=true`: no window vars, the daily models stay incremental by load (they recompute
   the dates touched by files loaded since their last build);
 - run config `full_refresh: true` adds `--full-refresh`.
+
+Nothing new: a plain `fanops run` / nightly run whose data, config and code are unchanged since the last complete
+build yields nothing from `dbt_models` (no dbt invocation), so Dagster skips everything after the marts; every
+other build records what it reads in `ops.pipeline_state` first (orchestration.dbt.state).
 """
 
 import datetime as dt
@@ -48,6 +52,7 @@ from orchestration.dbt.project import (
     run_target_dir,
 )
 from orchestration.dbt.resource import FanopsDbtCliResource
+from orchestration.dbt.state import COMMAND_TAG, fingerprint, nothing_new_line, record_build, unchanged_since
 from orchestration.dbt.translator import FanopsDbtTranslator, ops_table_key
 from orchestration.ingestion.assets import INGESTION_ASSET_KEYS
 from orchestration.resources import FanopsSettings
@@ -280,7 +285,20 @@ def build_dbt_assets(
             )
         window = partition_window(context)
         as_of = config.as_of or fanops.as_of
-        args = build_args(fanops.fanops_config(), as_of, window, config.full_refresh, config.unit_tests)
+        cfg = fanops.fanops_config()
+        tags = context.run.tags
+        crisis_run = tags.get(COMMAND_TAG) == "crisis"
+        if name == DBT_OP_NAME and not (config.full_refresh or config.unit_tests or crisis_run):
+            since, why = unchanged_since(
+                context.instance, tags, context.run.run_id, fanops.warehouse, cfg, as_of,
+                project_digest=project_digest,
+            )
+            if since is not None:  # yield nothing: Dagster skips every step after the marts
+                context.log.info(nothing_new_line(since) + " (dbt build, quality of the marts, KPI, report "
+                                 "and publication skipped; --force rebuilds)")
+                return
+            context.log.info(f"dbt build needed: {why}")
+        args = build_args(cfg, as_of, window, config.full_refresh, config.unit_tests)
         context.log.info(
             f"dbt {' '.join(args[:1] + args[3:])}; as_of={as_of or 'int_as_of'}; "
             f"window={f'{window[0]}..{window[1]}' if window else 'none (incremental by load)'}"
@@ -288,6 +306,9 @@ def build_dbt_assets(
         target = run_target_dir(target_name(context.run.run_id, name), project_dir)
         try:
             ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
+            if not crisis_run:  # what this build reads (orchestration.dbt.state); a crisis run adds no state
+                whole = window is None and set(context.selected_asset_keys) == set(context.assets_def.keys)
+                record_state(fanops.warehouse, context.run.run_id, whole, fingerprint(cfg, as_of, project_digest))
         except Exception as exc:  # a locked warehouse: retried (orchestration.retry)
             retry_transient(context, exc, fanops.fanops_config().retries)
             raise
@@ -326,6 +347,16 @@ def build_dbt_assets(
             )
 
     return dbt_models
+
+
+def record_state(warehouse: str, run_id: str, full: bool, fp: str) -> None:
+    import duckdb
+
+    con = duckdb.connect(warehouse)
+    try:
+        record_build(con, run_id, full, fp)
+    finally:
+        con.close()
 
 
 def ensure_dq_schema(warehouse: str) -> None:

@@ -46,9 +46,14 @@ from dagster_duckdb import DuckDBResource
 
 from expectations.model import Suite
 from ingestion.config import FanopsConfig
+from orchestration.dbt.state import nothing_new_line
 from orchestration.resources import FanopsSettings
 
 STAGES = ("dq_accounts", "dq_raw", "dq_ops", "dq_marts")
+# stages before dbt that a run skips when their data is unchanged since the last complete build (dq_marts is
+# skipped by Dagster when the dbt build yields nothing)
+SKIPPABLE_STAGES = ("dq_accounts", "dq_raw", "dq_ops")
+ACCOUNTS_DATASET = "ops/accounts"
 ACCOUNTS_ASSET = ("raw", "ops", "accounts")
 DOCS_DIR = Path("dq") / "data_docs"
 SAMPLE_ROWS_SHOWN = 3
@@ -164,10 +169,16 @@ def run_stage(
     fanops: FanopsSettings,
     duckdb: DuckDBResource,
 ) -> Iterator[AssetCheckResult]:
+    config = fanops.fanops_config()
+    if stage in SKIPPABLE_STAGES:
+        since = _unchanged_since(context, stage, fanops)
+        if since is not None:  # no result: the checks are not evaluated in this run, nothing downstream waits
+            context.log.info(f"{stage}: {nothing_new_line(since)} (its data unchanged; not validated again)")
+            return
+
     from expectations import docs, store
     from expectations.engine import validate_suites
 
-    config = fanops.fanops_config()
     # the run's own config decides thresholds; the definitions' suites decide which checks exist
     current = {s.name: s for s in stage_suites(config, stage)}
     selected_names = {k.name for k in context.selected_asset_check_keys}
@@ -210,6 +221,22 @@ def run_stage(
             ),
             metadata={"failing_checks": MetadataValue.json([r.check for r in blocking])},
         )
+
+
+def _unchanged_since(context: AssetCheckExecutionContext, stage: str, fanops: FanopsSettings) -> str | None:
+    """The run since which a stage's data is unchanged (orchestration.dbt.state), else None."""
+    from orchestration.dbt.state import SENTIMENT_KEY, unchanged_since
+
+    run = context.op_execution_context.run
+    # dq_accounts reads the account registry; dq_raw and dq_ops every landing dataset (after all ingestion)
+    datasets = [ACCOUNTS_DATASET] if stage == "dq_accounts" else None
+    since, why = unchanged_since(
+        context.instance, run.tags, run.run_id, fanops.warehouse, fanops.fanops_config(), fanops.as_of,
+        datasets, ignore=(SENTIMENT_KEY,),
+    )
+    if since is None:
+        context.log.debug(f"{stage}: validating ({why})")
+    return since
 
 
 def _stage_check(stage: str, suites: Sequence[Suite], non_blocking: set[AssetKey]) -> AssetChecksDefinition:
