@@ -41,8 +41,10 @@ $(BOOT)/bin/uv:
 
 setup: $(STAMP)
 
+# --compile-bytecode: every fanops command imports Dagster, dbt and GX; without .pyc files (a read-only
+# site-packages, or PYTHONDONTWRITEBYTECODE) each start compiles them again (~4-7 s)
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev
+	$(UV) sync --frozen --extra dev --compile-bytecode
 	@touch $@
 
 # `fanops run|build|docs` and the test session prepare the dbt manifest themselves (orchestration.dbt.project).
@@ -100,7 +102,7 @@ BENCH_WORK ?= /tmp/bench/work
 BENCH_JSON ?= build/bench/suite.json
 BENCH_ARGS ?=
 bench: setup
-	$(UV) sync --frozen --extra dev --extra bench
+	$(UV) sync --frozen --extra dev --extra bench --compile-bytecode
 	$(BIN)/python bench/suite.py --sizes $(BENCH_SIZES) --trees $(BENCH_TREES) --work $(BENCH_WORK) \
 	  --json $(BENCH_JSON) --gen $(BENCH_ARGS)
 
