@@ -19,7 +19,6 @@ from ingestion.config import REPO_ROOT
 from ingestion.connectors.http import (
     ApiClient,
     CredentialsMissing,
-    Redactor,
     TokenExpired,
     recorded_request,
 )
@@ -81,8 +80,10 @@ class Call:
 class TokenProvider:
     """Holds the current access token; `refresh()` fetches a new one (or raises AuthError)."""
 
-    def __init__(self, redactor: Redactor) -> None:
-        self.redact = redactor
+    def __init__(self, client: ApiClient, credentials: dict[str, str]) -> None:
+        self.client = client
+        self.creds = credentials
+        self.redact = client.redact
         self._token: str | None = None
         self.refreshes = 0
 

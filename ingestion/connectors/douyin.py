@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ingestion.connectors.base import Session, TokenProvider, Window
-from ingestion.connectors.http import ApiClient, AuthError, CredentialsMissing, Verdict, code_in
+from ingestion.connectors.http import ApiClient, AuthError, CredentialsMissing, Verdict, classify_code
 from ingestion.timeutil import SHANGHAI
 
 PLATFORM = "douyin"
@@ -51,24 +51,20 @@ def classify(status: int, body: Any) -> Verdict:
     code, msg = _error_code(body)
     if code in (0, None):
         return Verdict("ok") if 200 <= status < 300 else Verdict("error", f"HTTP {status}", "")
-    for kind, codes in (
-        ("token_expired", TOKEN_EXPIRED),
-        ("rate_limit", RATE_LIMIT),
-        ("transient", TRANSIENT),
-        ("bad_request", BAD_REQUEST),
-        ("auth", AUTH),
-    ):
-        if code_in(code, codes):
-            return Verdict(kind, str(code), msg)  # type: ignore[arg-type]
-    return Verdict("error", str(code), msg)
+    return classify_code(
+        code,
+        msg,
+        (
+            ("token_expired", TOKEN_EXPIRED),
+            ("rate_limit", RATE_LIMIT),
+            ("transient", TRANSIENT),
+            ("bad_request", BAD_REQUEST),
+            ("auth", AUTH),
+        ),
+    )
 
 
 class DouyinTokens(TokenProvider):
-    def __init__(self, client: ApiClient, credentials: dict[str, str]) -> None:
-        super().__init__(client.redact)
-        self.client = client
-        self.creds = credentials
-
     def _fetch(self, initial: bool) -> str:
         if initial and self.creds.get("access_token"):
             return self.creds["access_token"]

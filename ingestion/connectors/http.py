@@ -310,6 +310,14 @@ def code_in(code: Any, codes: Iterable[int]) -> bool:
         return False
 
 
+def classify_code(code: Any, message: str, tables: Iterable[tuple[Kind, Iterable[int]]]) -> Verdict:
+    """The verdict for a family's error code: the kind of the first table holding it, else an error."""
+    for kind, codes in tables:
+        if code_in(code, codes):
+            return Verdict(kind, str(code), message)
+    return Verdict("error", str(code), message)
+
+
 def recorded_request(params: Mapping[str, Any]) -> dict[str, Any]:
     """The request as a landing file records it: every credential or app identity removed."""
     return {k: v for k, v in params.items() if k.lower() not in SECRET_PARAMS}

@@ -44,11 +44,6 @@ def classify(status: int, body: Any) -> Verdict:
 
 
 class KuaishouTokens(TokenProvider):
-    def __init__(self, client: ApiClient, credentials: dict[str, str]) -> None:
-        super().__init__(client.redact)
-        self.client = client
-        self.creds = credentials
-
     def _fetch(self, initial: bool) -> str:
         if initial and self.creds.get("access_token"):
             return self.creds["access_token"]

@@ -24,7 +24,7 @@ from ingestion.connectors.http import (
     AuthError,
     CredentialsMissing,
     Verdict,
-    code_in,
+    classify_code,
 )
 
 PLATFORM = "wechat"
@@ -48,24 +48,20 @@ def classify(status: int, body: Any) -> Verdict:
     if code in (0, None):
         return Verdict("ok") if 200 <= status < 300 else Verdict("error", f"HTTP {status}", "")
     msg = str(body.get("errmsg", ""))
-    for kind, codes in (
-        ("token_expired", TOKEN_EXPIRED),
-        ("rate_limit", RATE_LIMIT),
-        ("transient", TRANSIENT),
-        ("bad_request", BAD_REQUEST),
-        ("auth", AUTH),
-    ):
-        if code_in(code, codes):
-            return Verdict(kind, str(code), msg)  # type: ignore[arg-type]
-    return Verdict("error", str(code), msg)
+    return classify_code(
+        code,
+        msg,
+        (
+            ("token_expired", TOKEN_EXPIRED),
+            ("rate_limit", RATE_LIMIT),
+            ("transient", TRANSIENT),
+            ("bad_request", BAD_REQUEST),
+            ("auth", AUTH),
+        ),
+    )
 
 
 class WechatTokens(TokenProvider):
-    def __init__(self, client: ApiClient, credentials: dict[str, str]) -> None:
-        super().__init__(client.redact)
-        self.client = client
-        self.creds = credentials
-
     def _fetch(self, initial: bool) -> str:
         if initial and self.creds.get("access_token"):
             return self.creds["access_token"]

@@ -19,7 +19,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ingestion.connectors.base import Session, TokenProvider, Window
-from ingestion.connectors.http import ApiClient, AuthError, CredentialsMissing, Verdict, code_in
+from ingestion.connectors.http import ApiClient, AuthError, CredentialsMissing, Verdict, classify_code
 from ingestion.timeutil import SHANGHAI
 
 PLATFORM = "weibo"
@@ -38,25 +38,22 @@ def classify(status: int, body: Any) -> Verdict:
     if isinstance(body, dict) and "error_code" in body:
         code = body.get("error_code")
         msg = str(body.get("error", ""))
-        for kind, codes in (
-            ("rate_limit", RATE_LIMIT),
-            ("transient", TRANSIENT),
-            ("bad_request", BAD_REQUEST),
-            ("auth", AUTH),
-        ):
-            if code_in(code, codes):
-                return Verdict(kind, str(code), msg)  # type: ignore[arg-type]
-        return Verdict("error", str(code), msg)
+        return classify_code(
+            code,
+            msg,
+            (
+                ("rate_limit", RATE_LIMIT),
+                ("transient", TRANSIENT),
+                ("bad_request", BAD_REQUEST),
+                ("auth", AUTH),
+            ),
+        )
     if not 200 <= status < 300 or not isinstance(body, dict | list):
         return Verdict("error", f"HTTP {status}", "not a Weibo API answer")
     return Verdict("ok")
 
 
 class WeiboTokens(TokenProvider):
-    def __init__(self, client: ApiClient, credentials: dict[str, str]) -> None:
-        super().__init__(client.redact)
-        self.creds = credentials
-
     def _fetch(self, initial: bool) -> str:
         if initial and self.creds.get("access_token"):
             return self.creds["access_token"]
