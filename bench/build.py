@@ -79,6 +79,19 @@ class TreePeak:
         return self.peak
 
 
+
+def measured(args: list[str], env: dict[str, str], what: str) -> tuple[str, float, int]:
+    """Run `args`, return (combined output, wall seconds, peak RSS bytes of the process tree); exit on failure."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = TreePeak(proc.pid)
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t0
+    rss = peak.stop()
+    if proc.returncode != 0:
+        sys.exit(f"{what} failed ({proc.returncode}):\n{out[-5000:]}")
+    return out, wall, rss
+
 def file_day(path: Path) -> str | None:
     m = DAY_RE.search(path.name)
     return f"{m.group(1)}-{m.group(2)}-{m.group(3)}" if m else None
@@ -122,14 +135,7 @@ def dbt_build(warehouse: Path, target: Path, config: FanopsConfig, full_refresh:
     if full_refresh:
         args.append("--full-refresh")
     env = {**os.environ, **DBT_ENV, "FANOPS_WAREHOUSE": str(warehouse)}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = TreePeak(proc.pid)
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    rss = peak.stop()
-    if proc.returncode != 0:
-        sys.exit(f"dbt build failed:\n{out[-5000:]}")
+    _out, wall, rss = measured(args, env, "dbt build")
     results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))["results"]
     models = [r for r in results if r["unique_id"].startswith("model.")]
     tests = [r for r in results if r["unique_id"].startswith("test.")]
@@ -188,14 +194,7 @@ def fanops_run(landing: Path, warehouse: Path, config: Path, *extra: str) -> dic
     env = {**os.environ, "FANOPS_PII_KEY": os.environ.get("FANOPS_PII_KEY", BENCH_KEY)}
     args = [str(REPO / ".venv" / "bin" / "fanops"), "run", "--landing", str(landing), "--warehouse",
             str(warehouse), "--config", str(config), *extra]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak = TreePeak(proc.pid)
-    out, _ = proc.communicate()
-    wall = time.perf_counter() - t0
-    rss = peak.stop()
-    if proc.returncode != 0:
-        sys.exit(f"fanops run failed ({proc.returncode}):\n{out[-5000:]}")
+    out, wall, rss = measured(args, env, "fanops run")
     nothing_new = next((ln.strip() for ln in out.splitlines() if ln.startswith("nothing new since run")), None)
     return {"wall_s": round(wall, 2), "peak_rss_gb": round(rss / 1e9, 2), "nothing_new": nothing_new}
 
