@@ -8,12 +8,13 @@
     {{ return(adapter.dispatch('content_regexp_replace_all', 'fanops')(expr, pattern, replacement)) }}
 {%- endmacro %}
 
+{#- pattern and replacement are Jinja strings (made literals per engine by fanops.string_literal). -#}
 {% macro default__content_regexp_replace_all(expr, pattern, replacement) -%}
-    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+    regexp_replace({{ expr }}, {{ fanops.string_literal(pattern) }}, {{ fanops.string_literal(replacement) }})
 {%- endmacro %}
 
 {% macro duckdb__content_regexp_replace_all(expr, pattern, replacement) -%}
-    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
+    regexp_replace({{ expr }}, {{ fanops.string_literal(pattern) }}, {{ fanops.string_literal(replacement) }}, 'g')
 {%- endmacro %}
 
 {#- The first line of a text: everything before the first line break (CR, LF or CRLF), not trimmed. -#}
@@ -34,7 +35,7 @@
 -#}
 {% macro content_norm_text(expr) -%}
     {{ fanops.content_regexp_replace_all(
-        "translate(" ~ expr ~ ", '！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～', '!\"#$%&''()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~')",
+        "translate(" ~ expr ~ ", " ~ fanops.string_literal('！＂＃＄％＆＇（）＊＋，－．／０１２３４５６７８９：；＜＝＞？＠ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ［＼］＾＿｀ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ｛｜｝～') ~ ", " ~ fanops.string_literal('!"#$%&' ~ "'" ~ '()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~') ~ ")",
         '[\\s\\x{000B}\\x{001C}-\\x{001F}\\x{0085}\\p{Z}\\x{200B}-\\x{200D}\\x{2060}\\x{FEFF}]',
         ''
     ) }}

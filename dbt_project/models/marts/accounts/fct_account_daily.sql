@@ -1,10 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='date_day',
         on_schema_change='fail',
         tags=['daily'],
+        **fanops.replace_by_date('date_day')
     )
 }}
 {#-

@@ -100,20 +100,32 @@ offsets as (
     from {{ fanops.crisis_baseline_offsets() }} as baseline_offsets
 ),
 
-history as (
+-- the past hour each baseline offset points at, as a column: the join below is then an equi-join on
+-- (brand, platform, hour) on every engine (Spark plans the inline expression as a cross join + filter)
+lookbacks as (
     select
         current_hour.brand_id,
         current_hour.platform,
         current_hour.hour_at,
         offsets.baseline_kind,
-        past.negative
+        {{ dbt.dateadd('hour', '-1 * offsets.offset_hours', 'current_hour.hour_at') }} as past_hour_at
     from hourly as current_hour
     cross join offsets
+),
+
+history as (
+    select
+        lookbacks.brand_id,
+        lookbacks.platform,
+        lookbacks.hour_at,
+        lookbacks.baseline_kind,
+        past.negative
+    from lookbacks
     inner join hourly as past
         on
-        past.brand_id = current_hour.brand_id
-        and past.platform = current_hour.platform
-        and past.hour_at = {{ dbt.dateadd('hour', '-1 * offsets.offset_hours', 'current_hour.hour_at') }}
+        past.brand_id = lookbacks.brand_id
+        and past.platform = lookbacks.platform
+        and past.hour_at = lookbacks.past_hour_at
 ),
 
 medians as (

@@ -1,10 +1,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='created_date',
         on_schema_change='fail',
-        tags=['daily']
+        tags=['daily'],
+        **fanops.replace_by_date('created_date')
     )
 }}
 -- depends_on: {{ ref('int_post_ref_map') }}

@@ -15,7 +15,8 @@ typed as (
     select
         campaigns.*,
         {{ dbt.datediff(dbt.date_trunc('second', 'ends_at'), 'ends_at', 'millisecond') }} as ends_at_subsecond_ms,
-        cast({{ fanops.to_local_ts('ends_at') }} as time) as ends_at_local_time
+        {{ dbt.datediff(dbt.date_trunc('day', fanops.to_local_ts('ends_at')), fanops.to_local_ts('ends_at'), 'second') }}
+            as ends_at_local_second
     from campaigns
 )
 
@@ -38,7 +39,7 @@ select
     ends_date,
     case
         when ends_at is null then null
-        when ends_at_subsecond_ms = 999 and ends_at_local_time >= cast('23:59:59' as time) then 'day'
+        when ends_at_subsecond_ms = 999 and ends_at_local_second >= 86399 then 'day'
         when ends_at_subsecond_ms = 999 then 'minute'
         else 'second'
     end as ends_at_precision,
