@@ -342,6 +342,19 @@ class SchedulesConfig:
 
 
 @dataclass(frozen=True)
+class LakeConfig:
+    """`lake:` in fanops.yaml (ingestion/lake.py; README "Scale out"). With `enabled`, every build first
+    publishes the tables dbt reads as sources to Parquet under `root` (raw.* Hive-partitioned by table and
+    load date); `root` is a path (relative to the config file's folder; default: `lake` next to the
+    warehouse) or an fsspec URL. `dbt_reads_lake`: the DuckDB build reads its sources from the lake too
+    (Spark always does)."""
+
+    enabled: bool = False
+    root: str | None = None
+    dbt_reads_lake: bool = False
+
+
+@dataclass(frozen=True)
 class RetryConfig:
     """Retries of a step after a transient failure only (a locked warehouse, a busy landing file): at most
     `max_retries`, waiting delay_seconds x 2^(retry number) before each (orchestration/retry.py)."""
@@ -366,6 +379,7 @@ class FanopsConfig:
     schedules: SchedulesConfig = field(default_factory=SchedulesConfig)
     retries: RetryConfig = field(default_factory=RetryConfig)
     connectors: ConnectorsConfig = field(default_factory=lambda: ConnectorsConfig())
+    lake: LakeConfig = field(default_factory=LakeConfig)
 
 
 # ------------------------------------------------------------------------------------------ pull connectors
@@ -1013,6 +1027,37 @@ def _parse_retries(c: _Checker, raw: Any) -> RetryConfig:
     return RetryConfig(**{k: v for k, v in values.items() if v is not None})
 
 
+def _parse_lake(c: _Checker, raw: Any) -> LakeConfig:
+    d = c.mapping(raw, "lake", ("enabled", "root", "dbt_reads_lake"))
+    values: dict[str, Any] = {}
+    for key in ("enabled", "dbt_reads_lake"):
+        if key in d:
+            if isinstance(d[key], bool):
+                values[key] = d[key]
+            else:
+                c.error(f"lake.{key}", f"expected true or false, got {_describe(d[key])}")
+    if d.get("root") is not None:
+        if isinstance(d["root"], str) and d["root"].strip():
+            values["root"] = d["root"].strip()
+        else:
+            c.error("lake.root", f"expected a path or URL, got {_describe(d['root'])}")
+    return LakeConfig(**values)
+
+
+def lake_root(cfg: FanopsConfig, config_path: Path | None, warehouse: Path) -> str | None:
+    """The resolved lake root of an enabled lake (None when disabled): an fsspec URL as written, a path
+    absolute (relative to the config file's folder), or `lake` next to the warehouse by default."""
+    if not cfg.lake.enabled:
+        return None
+    root = cfg.lake.root
+    if root is None:
+        return str(warehouse.parent / "lake")
+    if "://" in root:
+        return root.rstrip("/")
+    base = config_path.parent if config_path is not None else Path.cwd()
+    return str(_abs(root, base))
+
+
 TOP_KEYS = (
     "timezone",
     "landing",
@@ -1028,6 +1073,7 @@ TOP_KEYS = (
     "schedules",
     "retries",
     "connectors",
+    "lake",
 )
 
 
@@ -1091,6 +1137,7 @@ def parse_config(raw: Any, source: Path | None = None) -> FanopsConfig:
         schedules=_parse_schedules(c, d.get("schedules")),
         retries=_parse_retries(c, d.get("retries")),
         connectors=_parse_connectors(c, d.get("connectors")),
+        lake=_parse_lake(c, d.get("lake")),
     )
     if c.problems:
         raise ConfigError(c.problems, source)

@@ -15,7 +15,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from ingestion.config import FanopsConfig, Settings, load_config, resolve_pii_key
+from ingestion.config import FanopsConfig, Settings, lake_root, load_config, resolve_pii_key
 from orchestration.dbt.project import DBT_PROJECT_DIR, dbt_executable
 from orchestration.dbt.resource import FanopsDbtCliResource
 
@@ -46,6 +46,11 @@ class FanopsSettings(ConfigurableResource):
     def fanops_config(self) -> FanopsConfig:
         """The parsed fanops.yaml this run uses (built-in defaults when there is none)."""
         return load_config(Path(self.config_path)) if self.config_path else FanopsConfig()
+
+    def lake_root(self) -> str | None:
+        """The Parquet lake's root when `lake.enabled` in fanops.yaml (ingestion.config.lake_root), else None."""
+        config_path = Path(self.config_path) if self.config_path else None
+        return lake_root(self.fanops_config(), config_path, self.warehouse_path)
 
     def pii_key(self) -> tuple[bytes, str]:
         """(key, key_version) from FANOPS_PII_KEY, or the local sample key for the bundled sample."""

@@ -44,6 +44,7 @@ from dagster_dbt import DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from ingestion.config import FanopsConfig
+from ingestion.lake import LakeExport, export_lake, source_tables
 from orchestration.dbt.project import (
     DBT_PROJECT_DIR,
     dbt_environment,
@@ -179,8 +180,12 @@ def build_args(
     window: tuple[str, str] | None,
     full_refresh: bool = False,
     unit_tests: bool = False,
+    lake_root: str | None = None,
 ) -> list[str]:
-    args = ["build", "--vars", json.dumps(dbt_vars(config, as_of=as_of, window=window), sort_keys=True)]
+    """`lake_root`: the published lake, passed to dbt only with `lake.dbt_reads_lake`."""
+    reads_lake = lake_root if config.lake.dbt_reads_lake else None
+    values = dbt_vars(config, as_of=as_of, window=window, lake_root=reads_lake)
+    args = ["build", "--vars", json.dumps(values, sort_keys=True)]
     if full_refresh:
         args.append("--full-refresh")
     if not unit_tests:
@@ -298,7 +303,8 @@ def build_dbt_assets(
                                  "and publication skipped; --force rebuilds)")
                 return
             context.log.info(f"dbt build needed: {why}")
-        args = build_args(cfg, as_of, window, config.full_refresh, config.unit_tests)
+        lake = fanops.lake_root()
+        args = build_args(cfg, as_of, window, config.full_refresh, config.unit_tests, lake_root=lake)
         context.log.info(
             f"dbt {' '.join(args[:1] + args[3:])}; as_of={as_of or 'int_as_of'}; "
             f"window={f'{window[0]}..{window[1]}' if window else 'none (incremental by load)'}"
@@ -306,6 +312,8 @@ def build_dbt_assets(
         target = run_target_dir(target_name(context.run.run_id, name), project_dir)
         try:
             ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
+            if lake is not None:  # lake.enabled: publish the sources to Parquet before anything reads them
+                context.log.info(publish_lake(fanops.warehouse, lake, manifest).line())
             if not crisis_run:  # what this build reads (orchestration.dbt.state); a crisis run adds no state
                 whole = window is None and set(context.selected_asset_keys) == set(context.assets_def.keys)
                 record_state(fanops.warehouse, context.run.run_id, whole, fingerprint(cfg, as_of, project_digest))
@@ -347,6 +355,17 @@ def build_dbt_assets(
             )
 
     return dbt_models
+
+
+def publish_lake(warehouse: str, root: str, manifest: Mapping[str, Any]) -> LakeExport:
+    """Export every dbt source table of the warehouse to the Parquet lake (ingestion/lake.py)."""
+    import duckdb
+
+    con = duckdb.connect(warehouse)
+    try:
+        return export_lake(con, root, source_tables(manifest))
+    finally:
+        con.close()
 
 
 def record_state(warehouse: str, run_id: str, full: bool, fp: str) -> None:

@@ -184,11 +184,13 @@ def dbt_vars(
     config: FanopsConfig,
     as_of: str | dt.date | None = None,
     window: tuple[str | dt.date, str | dt.date] | None = None,
+    lake_root: str | None = None,
 ) -> dict[str, Any]:
     """The `--vars` of a dbt invocation, from the resolved fanops.yaml (names as in dbt_project.yml).
 
     `as_of` None leaves the as-of date to the model `int_as_of`; `window` (inclusive dates) is passed only
     for an explicit partition run (a backfill), so the daily models recompute exactly those dates.
+    `lake_root`: the sources are the Parquet lake's files under it, not the warehouse's tables.
     """
     values: dict[str, Any] = {
         "timezone_offset_hours": timezone_offset_hours(config.timezone, config.plan.start_date),
@@ -218,6 +220,8 @@ def dbt_vars(
         values["as_of"] = str(as_of)
     if window is not None:
         values["window_start"], values["window_end"] = str(window[0]), str(window[1])
+    if lake_root is not None:  # sources read the Parquet lake (macros/lake.sql)
+        values["lake_root"] = lake_root
     return values
 
 
