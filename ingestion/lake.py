@@ -11,7 +11,7 @@ the raw tables (older rows of a key deleted when a newer delivery arrives) commi
 
 The root is a local path or any fsspec URL (s3://, gs://, abfs://, ...; the filesystem's own package
 must be installed). Exports are incremental and idempotent: a partition is rewritten only when its
-content fingerprint (row count, the xor of the rows' (file, row number) hashes, the latest load time)
+content fingerprint (row count, the sum of the rows' (file, row number) hashes, the latest load time)
 differs from the one recorded in `ops.lake_partitions` for it, so a rerun with nothing new writes nothing.
 A partition's new file is written before its old files are removed and the digest in the name changes
 with the content, so a reader between two runs always sees whole files; the export runs before dbt in the
@@ -102,16 +102,14 @@ def _fingerprints(
     """partition value -> (fingerprint, rows) of the table's current content."""
     q = f"{_quote(schema)}.{_quote(table)}"
     partitioned = schema == "raw" and LOADED_AT in cols
-    if "_file_sha256" in cols and "_row_number" in cols:
+    if "_file_sha256" in cols and "_row_number" in cols:  # a raw row never changes in place
         row_hash = "hash(_file_sha256, _row_number)"
-    elif "_file_sha256" in cols:
-        row_hash = f"hash(_file_sha256, {_quote(LOADED_AT) if LOADED_AT in cols else 0})"
-    else:  # a bookkeeping table: the whole row
+    else:  # coverage and bookkeeping tables: the whole row
         row_hash = "hash(" + ", ".join(_quote(c) for c in cols) + ")"
     latest = f"max({_quote(LOADED_AT)})" if LOADED_AT in cols else "null"
     part = f"cast(cast({_quote(LOADED_AT)} as date) as varchar)" if partitioned else "''"
     rows = con.execute(
-        f"select {part} as p, count(*), bit_xor({row_hash}), cast({latest} as varchar) from {q} group by p"
+        f"select {part} as p, count(*), sum(cast({row_hash} as hugeint)), cast({latest} as varchar) from {q} group by p"
     ).fetchall()
     out = {}
     for p, n, x, mx in rows:
@@ -202,6 +200,24 @@ def _list_parquet(fs: Any, directory: str) -> list[str]:
     return [p.rsplit("/", 1)[-1] for p in fs.ls(directory, detail=False) if p.endswith(".parquet")]
 
 
+def _list_partitions(fs: Any, table_dir: str) -> list[str]:
+    """The load dates of the `_load_date=...` directories under a raw table's folder."""
+    prefix = f"{PARTITION_COLUMN}="
+    if fs is None:
+        if not os.path.isdir(table_dir):
+            return []
+        names = [e for e in os.listdir(table_dir) if os.path.isdir(os.path.join(table_dir, e))]
+    elif not fs.exists(table_dir):
+        return []
+    else:
+        names = [
+            e["name"].rstrip("/").rsplit("/", 1)[-1]
+            for e in fs.ls(table_dir, detail=True)
+            if e.get("type") == "directory"
+        ]
+    return [n[len(prefix) :] for n in names if n.startswith(prefix)]
+
+
 def _remove(fs: Any, path: str) -> None:
     if fs is None:
         if os.path.isdir(path):
@@ -264,7 +280,10 @@ def export_lake(
                 rows_written += n
             if schema == "raw":  # an empty raw table is a directory with a marker, so engines can list it
                 _mark_empty(fs, table_dir, empty=not current)
-            for partition in sorted(set(known) - set(current)):  # every row of a load date superseded
+            gone = set(known) - set(current)  # every row of a load date superseded
+            if schema == "raw" and LOADED_AT in cols:  # and dates an uncommitted export wrote, or lost state
+                gone |= set(_list_partitions(fs, table_dir)) - set(current)
+            for partition in sorted(gone):
                 directory = table_dir if partition == WHOLE else f"{table_dir}/{PARTITION_COLUMN}={partition}"
                 _remove(fs, directory)
                 dropped.append((qualified, partition))
@@ -290,7 +309,7 @@ def export_lake(
 
 def lake_paths(root: str, schema: str, table: str) -> str:
     """The glob DuckDB reads a lake table with (every partition)."""
-    _, base = _fs(root)
+    base = root.rstrip("/") if "://" in root else os.path.abspath(root)  # a URL keeps its protocol
     partitioned = schema == "raw"
     return f"{base}/{schema}/{table}/" + ("*/*.parquet" if partitioned else "*.parquet")
 
