@@ -695,6 +695,56 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return with_warehouse_lock(args, settings, body)
 
 
+def cmd_lake(args: argparse.Namespace) -> int:
+    """Publish the warehouse's dbt sources to the Parquet lake now (as every build does with lake.enabled), and
+    print the `--vars` another engine builds the same marts with (README "Scale out")."""
+    import json
+
+    import duckdb
+
+    from ingestion.config import lake_root
+    from orchestration.dbt.project import ManifestError, dbt_vars, load_manifest, prepare_manifest
+
+    settings = _settings(args)
+    root = args.root or lake_root(settings.config, settings.config_path, settings.warehouse)
+    if root is None:
+        print("fanops lake: the lake is not enabled (lake.enabled in fanops.yaml) and no --root given",
+              file=sys.stderr)
+        return EXIT_FAILED
+    if "://" not in root:
+        root = str(Path(root).resolve())
+    values = dbt_vars(settings.config, as_of=args.as_of, lake_root=args.read_root or root)
+    if args.print_vars:
+        print(json.dumps(values, sort_keys=True, ensure_ascii=False))
+        return EXIT_OK
+    warehouse = settings.warehouse
+    if not warehouse.is_file():
+        print(f"fanops lake: no warehouse at {warehouse}: build it first (fanops run)", file=sys.stderr)
+        return EXIT_FAILED
+
+    def body() -> int:
+        from orchestration.dbt.assets import publish_lake
+
+        try:
+            prepare_manifest(quiet=False)
+            manifest, _digest = load_manifest()
+        except ManifestError as exc:
+            print(f"fanops lake: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        try:
+            export = publish_lake(str(warehouse), root, manifest)
+        except (duckdb.Error, OSError) as exc:
+            print(f"fanops lake: export to {root} failed: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        print(export.line())
+        print(f"lake root: {root}")
+        print("build the marts on Spark from it (dbt_project/profiles.yml, target spark or spark_thrift):")
+        print(f"  cd dbt_project && dbt build --target spark_thrift --vars '{json.dumps(values, sort_keys=True, ensure_ascii=False)}'")
+        return EXIT_OK
+
+    return with_warehouse_lock(args, settings, body)
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the periodic operations report from the built warehouse (read-only), as the Dagster asset does."""
     from orchestration.reports import write_report
@@ -1043,6 +1093,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="list every failing check")
     p.add_argument("--lang", choices=["zh", "en"], default="zh")
     p.set_defaults(func=cmd_dq)
+
+    p = sub.add_parser(
+        "lake",
+        parents=[common, paths, lock_opts],
+        help="publish the dbt sources to the Parquet lake now; print the --vars for Spark / other engines",
+    )
+    p.add_argument("--root", metavar="URL", help="lake root (default: lake.root of an enabled lake)")
+    p.add_argument(
+        "--read-root",
+        metavar="URL",
+        help="the lake root as the other engine reads it, for its --vars (e.g. s3a://... on Spark for s3://...)",
+    )
+    p.add_argument("--as-of", metavar="DATE", help="as-of date YYYY-MM-DD for the printed --vars")
+    p.add_argument("--print-vars", action="store_true", help="only print the dbt --vars JSON (no export)")
+    p.set_defaults(func=cmd_lake)
 
     p = sub.add_parser(
         "report",

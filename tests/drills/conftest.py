@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.opt_in import skip_unless_selected
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if "drill" in (config.getoption("markexpr", "") or ""):
-        return
-    skip = pytest.mark.skip(reason="heavy failure drill: `make drills` (pytest -m drill)")
-    for item in items:
-        if item.get_closest_marker("drill") is not None:
-            item.add_marker(skip)
+    skip_unless_selected(config, items, "drill", "heavy failure drill: `make drills` (pytest -m drill)")
