@@ -77,3 +77,29 @@ def test_fanops_lake_cli(tmp_path: Path) -> None:
     missing = _fanops("lake", "--config", str(config), "--root", str(tmp_path / "lake"),
                       "--warehouse", str(tmp_path / "none.duckdb"), cwd=tmp_path)  # fmt: skip
     assert missing.returncode == 1 and "no warehouse at" in missing.stderr
+
+
+def test_fanops_lake_exports_a_warehouse(tmp_path: Path) -> None:
+    import duckdb
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.shop_orders (platform varchar, account varchar, _file_sha256 varchar, "
+            "_row_number bigint, _loaded_at timestamp, amount decimal(18,2))"
+        )
+        con.execute(
+            "insert into raw.shop_orders values ('shop', 'a', 'f1', 1, '2026-11-01 23:59:59', 12.50), "
+            "('shop', 'a', 'f1', 2, '2026-11-02 00:00:01', 7.00)"
+        )
+    config = tmp_path / "fanops.yaml"
+    config.write_text("landing: landing\nlake: {enabled: true, root: lake}\n", encoding="utf-8")
+    first = _fanops("lake", "--config", str(config), "--warehouse", str(warehouse), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "lake: 1 table(s); 2 partition(s) written (2 rows), 0 removed, 0 unchanged" in first.stdout
+    assert f"lake root: {tmp_path / 'lake'}" in first.stdout
+    parts = sorted(p.parent.name for p in (tmp_path / "lake" / "raw" / "shop_orders").glob("*/part-*.parquet"))
+    assert parts == ["_load_date=2026-11-01", "_load_date=2026-11-02"]
+    again = _fanops("lake", "--config", str(config), "--warehouse", str(warehouse), cwd=tmp_path)
+    assert "0 partition(s) written (0 rows), 0 removed, 2 unchanged" in again.stdout

@@ -117,9 +117,36 @@ def compare_mart(
     return result
 
 
+# the figures an operations team reads first (BENCHMARKS.md "Spark"): (mart, figure)
+KEY_FIGURES = (
+    ("fct_account_daily", "sum(followers_net)"),
+    ("fct_account_daily", "sum(interactions)"),
+    ("fct_orders", "sum(net_amount)"),
+    ("fct_campaign_performance", "sum(gmv)"),
+    ("fct_campaign_performance", "sum(roi)"),
+    ("fct_service_daily", "sum(median_response_minutes)"),
+    ("fct_content", "sum(engagement_rate_by_views)"),
+    ("kpi_scorecard", "sum(actual)"),
+    ("kpi_scorecard", "sum(attainment)"),
+    ("dim_fans", "sum(interactions_30d)"),
+    ("fct_sentiment_hourly", "sum(negative)"),
+    ("fct_crisis_alerts", "sum(peak_negative)"),
+)
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:,.6f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
 def summary(results: Mapping[str, MartComparison]) -> str:
-    """Markdown: one line per mart with its rows, figures compared and verdict."""
-    lines = ["| mart | rows (DuckDB / Spark) | figures compared | equal |", "|---|---|---|---|"]
+    """Markdown: the key figures on both engines, then one line per mart with its rows, the figures
+    compared (row count and each numeric column's sum) and the row-by-row verdict."""
+    lines = ["| key figure | DuckDB | Spark |", "|---|---|---|"]
+    for mart, figure in KEY_FIGURES:
+        if mart in results and figure in results[mart].figures:
+            duck, spark = results[mart].figures[figure]
+            lines.append(f"| {mart}.{figure} | {_fmt(duck)} | {_fmt(spark)} |")
+    lines += ["", "| mart | rows (DuckDB / Spark) | figures compared | equal |", "|---|---|---|---|"]
     for name, r in sorted(results.items()):
         lines.append(
             f"| {name} | {r.rows[0]:,} / {r.rows[1]:,} | {len(r.figures)} | {'yes' if r.equal else 'NO'} |"
