@@ -26,7 +26,6 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -140,38 +139,24 @@ def _write_partition(
         directory = f"{table_dir}/{PARTITION_COLUMN}={partition}"
     name = f"part-{fingerprint}.parquet"
     order = " order by _file_sha256, _row_number" if {"_file_sha256", "_row_number"} <= set(cols) else ""
-    local = os.path.join(tmpdir, name)
+    if fs is None:  # straight into the partition as a hidden temp file, then one rename
+        os.makedirs(directory, exist_ok=True)
+        target = os.path.join(directory, f".{name}.tmp")
+    else:  # object storage: a local file, then one upload
+        target = os.path.join(tmpdir, name)
     con.execute(
-        f"copy (select {select} from {q}{where}{order}) to '{local}' "
+        f"copy (select {select} from {q}{where}{order}) to '{target}' "
         "(format parquet, compression zstd, row_group_size 122880)"
     )
     if fs is None:
-        os.makedirs(directory, exist_ok=True)
-        tmp_target = os.path.join(directory, f".{name}.tmp")
-        os.replace(local, tmp_target) if _same_device(local, directory) else _copy(local, tmp_target)
-        with open(tmp_target, "rb") as fh:
+        with open(target, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp_target, os.path.join(directory, name))
+        os.replace(target, os.path.join(directory, name))
     else:
         fs.makedirs(directory, exist_ok=True)
-        fs.put_file(local, f"{directory}/{name}")
-        if os.path.exists(local):
-            os.unlink(local)
+        fs.put_file(target, f"{directory}/{name}")
+        os.unlink(target)
     return directory, name
-
-
-def _same_device(a: str, b: str) -> bool:
-    try:
-        return os.stat(os.path.dirname(a)).st_dev == os.stat(b).st_dev
-    except OSError:
-        return False
-
-
-def _copy(src: str, dst: str) -> None:
-    import shutil
-
-    shutil.copyfile(src, dst)
-    os.unlink(src)
 
 
 def _mark_empty(fs: Any, table_dir: str, *, empty: bool) -> None:
@@ -318,7 +303,3 @@ def source_tables(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The (schema, table) of every dbt source in a parsed manifest: what the lake must hold."""
     out = {(s["schema"], s.get("identifier") or s["name"]) for s in manifest.get("sources", {}).values()}
     return sorted(out)
-
-
-def local_root(root: str) -> Path | None:
-    return None if "://" in root else Path(root).resolve()

@@ -312,7 +312,9 @@ def build_dbt_assets(
         target = run_target_dir(target_name(context.run.run_id, name), project_dir)
         try:
             ensure_dq_schema(fanops.warehouse)  # the dq source of marts.dq_daily must exist before dbt binds it
-            if lake is not None:  # lake.enabled: publish the sources to Parquet before anything reads them
+            # lake.enabled: publish the sources to Parquet before anything reads them (not again for the KPI
+            # op of the same run: the KPI models read marts only, tests/orchestration/test_lake_config.py)
+            if lake is not None and name != KPI_OP_NAME:
                 context.log.info(publish_lake(fanops.warehouse, lake, manifest).line())
             if not crisis_run:  # what this build reads (orchestration.dbt.state); a crisis run adds no state
                 whole = window is None and set(context.selected_asset_keys) == set(context.assets_def.keys)

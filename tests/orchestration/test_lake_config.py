@@ -103,3 +103,15 @@ def test_fanops_lake_exports_a_warehouse(tmp_path: Path) -> None:
     assert parts == ["_load_date=2026-11-01", "_load_date=2026-11-02"]
     again = _fanops("lake", "--config", str(config), "--warehouse", str(warehouse), cwd=tmp_path)
     assert "0 partition(s) written (0 rows), 0 removed, 2 unchanged" in again.stdout
+
+
+def test_kpi_models_read_no_source() -> None:
+    """The KPI dbt op does not publish the lake again (orchestration.dbt.assets): its models read marts only."""
+    from orchestration.dbt.assets import KPI_TAG
+    from orchestration.dbt.project import load_manifest, prepare_manifest
+
+    prepare_manifest()
+    manifest, _ = load_manifest()
+    kpi = [n for n in manifest["nodes"].values() if n["resource_type"] == "model" and KPI_TAG in n["tags"]]
+    assert len(kpi) >= 5
+    assert not [(n["name"], d) for n in kpi for d in n["depends_on"]["nodes"] if d.startswith("source.")]
